@@ -1,0 +1,127 @@
+package loadgen
+
+import (
+	"bufio"
+	"net"
+	"sync"
+	"sync/atomic"
+)
+
+// readBufferSize is each connection's read buffer: large, so a busy
+// receiver makes few read calls.
+const readBufferSize = 64 << 10
+
+// latencyBatch is how many latencies a client collects before it takes a
+// histogram lock.
+const latencyBatch = 512
+
+// client is one connection to the server. Its read goroutine owns the
+// unexported bookkeeping fields; the atomics are read by the progress line
+// and the run.
+type client struct {
+	id   int
+	run  *run
+	conn net.Conn
+	br   *bufio.Reader
+	wmu  sync.Mutex // serialises writes: the sender and PONG replies
+
+	in        atomic.Bool // has seen a sync token: the server broadcasts to it
+	member    atomic.Bool // counted as a receiver in this run
+	delivered atomic.Int64
+	bytesIn   atomic.Int64
+	garbled   atomic.Int64
+	dups      atomic.Int64
+	alive     atomic.Bool
+	readErr   error         // why the read loop ended; read after done closes
+	done      chan struct{} // closed when the read loop ends
+
+	seen [][]uint64 // per sender: bit seq set when seq arrived
+	lat  []int64    // latencies not yet in a histogram
+}
+
+// write sends b in one call, serialised with other writers.
+func (c *client) write(b []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_, err := c.conn.Write(b)
+	return err
+}
+
+// serve runs the protocol's read loop until the connection ends.
+func (c *client) serve() {
+	defer close(c.done)
+	c.alive.Store(true)
+	c.readErr = c.run.wire.readLoop(c)
+	c.alive.Store(false)
+	c.flushLatency()
+}
+
+// garbledLine counts a line that is neither a notice nor a valid message.
+func (c *client) garbledLine() {
+	if c.member.Load() {
+		c.garbled.Add(1)
+	}
+}
+
+// handle accounts for one received message payload.
+func (c *client) handle(payload []byte) {
+	kind, t := classify(payload)
+	switch kind {
+	case lineSync:
+		c.run.sawSync(c)
+	case lineGarbled:
+		c.garbledLine()
+	case lineToken:
+		if c.member.Load() {
+			c.deliver(t)
+		}
+	}
+}
+
+// deliver records a valid message: duplicate check, latency, and the
+// sender's acknowledgement when this client is its observer.
+func (c *client) deliver(t token) {
+	r := c.run
+	senders := *r.senders.Load()
+	if t.sender >= len(senders) || t.seq >= senders[t.sender].sent() {
+		c.garbled.Add(1) // a token no sender wrote
+		return
+	}
+	if c.seen == nil {
+		c.seen = make([][]uint64, len(senders))
+	}
+	bits := c.seen[t.sender]
+	w := t.seq >> 6
+	if w >= len(bits) {
+		grown := make([]uint64, max(2*len(bits), w+1, 16))
+		copy(grown, bits)
+		bits = grown
+		c.seen[t.sender] = bits
+	}
+	mask := uint64(1) << (t.seq & 63)
+	if bits[w]&mask != 0 {
+		c.dups.Add(1)
+		return
+	}
+	bits[w] |= mask
+	c.delivered.Add(1)
+	if c.lat == nil {
+		c.lat = make([]int64, 0, latencyBatch)
+	}
+	c.lat = append(c.lat, r.now()-t.sentNs)
+	if len(c.lat) >= latencyBatch {
+		c.flushLatency()
+	}
+	if s := senders[t.sender]; s.observer == c {
+		s.ack(t.seq)
+	}
+}
+
+// flushLatency moves collected latencies into the run's histograms.
+func (c *client) flushLatency() {
+	if len(c.lat) == 0 {
+		return
+	}
+	c.run.latency.record(c.id, c.lat)
+	c.lat = c.lat[:0]
+}

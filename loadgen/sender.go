@@ -1,0 +1,139 @@
+package loadgen
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+)
+
+const (
+	// batchMax bounds how many messages a flat-out sender puts in one write.
+	batchMax = 16
+	// ackTimeout is how long a sender waits for its observer before it
+	// assumes the oldest messages lost and slides its window on.
+	ackTimeout = 2 * time.Second
+)
+
+// sender publishes numbered messages from one client. Its observer, another
+// client, acknowledges each message it receives, which bounds how many
+// messages are in flight.
+type sender struct {
+	id       int
+	c        *client
+	observer *client // nil: no window (nobody else can see the messages)
+	seq      atomic.Int64
+	acked    atomic.Int64 // written only by the observer's read goroutine
+	ackCh    chan struct{}
+	forgiven int64 // messages given up on after ackTimeout; sender-owned
+	stalls   int64 // times the window timed out
+	err      error // why sending stopped early
+}
+
+func newSender(id int, c, observer *client) *sender {
+	return &sender{id: id, c: c, observer: observer, ackCh: make(chan struct{}, 1)}
+}
+
+// sent is how many messages the sender has numbered so far.
+func (s *sender) sent() int { return int(s.seq.Load()) }
+
+// ack records that the observer saw message seq.
+func (s *sender) ack(seq int) {
+	if int64(seq) >= s.acked.Load() {
+		s.acked.Store(int64(seq) + 1)
+		select {
+		case s.ackCh <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// room is how many more messages the window allows now.
+func (s *sender) room(window int) int {
+	if s.observer == nil {
+		return batchMax
+	}
+	return window - int(s.seq.Load()-max(s.acked.Load(), s.forgiven))
+}
+
+// waitAck blocks until an acknowledgement arrives, the run ends, or the
+// window times out; it reports whether the run is still on.
+func (s *sender) waitAck(ctx context.Context, t *time.Timer) bool {
+	t.Reset(ackTimeout)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-s.ackCh:
+	case <-t.C:
+		s.stalls++
+		s.forgiven = s.seq.Load()
+	}
+	return true
+}
+
+// send numbers and writes n messages in one write.
+func (s *sender) send(r *run, n int, buf, payload []byte) ([]byte, []byte, error) {
+	buf = buf[:0]
+	now := r.now()
+	first := int(s.seq.Load())
+	for i := range n {
+		payload = appendToken(payload[:0], token{sender: s.id, seq: first + i, sentNs: now}, r.cfg.Size)
+		buf = r.wire.appendPublish(buf, payload)
+	}
+	s.seq.Store(int64(first + n)) // before the write: receivers check seq < sent
+	return buf, payload, s.c.write(buf)
+}
+
+// loop sends until ctx ends: flat out when rate is 0, else paced.
+func (s *sender) loop(ctx context.Context, r *run) {
+	var buf, payload []byte
+	var err error
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	interval := time.Duration(0)
+	if r.cfg.Rate > 0 {
+		interval = time.Duration(float64(time.Second) / r.cfg.Rate)
+	}
+	// Stagger paced senders so they don't all fire together.
+	next := time.Now().Add(interval * time.Duration(s.id) / time.Duration(max(1, r.cfg.Senders)))
+	for ctx.Err() == nil {
+		room := s.room(r.cfg.Window)
+		if room <= 0 {
+			if !s.waitAck(ctx, t) {
+				return
+			}
+			continue
+		}
+		n := min(room, batchMax)
+		if interval > 0 {
+			if !sleepUntil(ctx, t, next) {
+				return
+			}
+			n = 1
+			next = next.Add(interval)
+			if lag := time.Since(next); lag > time.Second {
+				next = time.Now() // too far behind: don't burst to catch up
+			}
+		}
+		if buf, payload, err = s.send(r, n, buf, payload); err != nil {
+			s.err = err
+			return
+		}
+	}
+}
+
+// sleepUntil waits for the deadline or the end of the run.
+func sleepUntil(ctx context.Context, t *time.Timer, deadline time.Time) bool {
+	d := time.Until(deadline)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t.Reset(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
