@@ -57,6 +57,9 @@ prefix is accepted) and nats (all clients subscribe to one subject).`,
 				return err
 			}
 			cfg.Addr, cfg.Proto = e, loadgen.Proto(proto)
+			if !cmd.Flags().Changed("senders") {
+				cfg.Senders = min(cfg.Senders, cfg.Clients)
+			}
 			if err := cfg.Validate(); err != nil {
 				return &usageError{msg: err.Error(), hint: "see 'hubcat bench chat --help'"}
 			}
@@ -78,7 +81,7 @@ prefix is accepted) and nats (all clients subscribe to one subject).`,
 	f.StringVar(&proto, "proto", "lines", "protocol: lines or nats")
 	f.IntVar(&cfg.Clients, "clients", 100, "connections to open")
 	f.BoolVar(&cfg.Greeting, "greeting", false, "lines: the server greets each client; wait for that line before counting it connected")
-	f.IntVar(&cfg.Senders, "senders", 10, "clients that send; 0 holds idle connections")
+	f.IntVar(&cfg.Senders, "senders", 10, "clients that send (default: up to 10); 0 holds idle connections")
 	f.Float64Var(&cfg.Rate, "rate", 50, "lines per second per sender; 0 = as fast as the window allows")
 	f.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to send (or hold idle connections)")
 	f.IntVar(&cfg.Window, "window", 64, "a sender's messages in flight before it waits for them to arrive")
