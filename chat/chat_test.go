@@ -1,0 +1,328 @@
+package chat_test
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hubcat/hubcat/chat"
+	"github.com/hubcat/hubcat/hub"
+)
+
+func TestBroadcastReachesOthersNotSender(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{}, hub.Config{}, ln)
+	alice := join(t, dialTCP(t, ln), "alice")
+	bob := join(t, dialTCP(t, ln), "bob")
+	alice.sawJoin("bob")
+	carol := join(t, dialTCP(t, ln), "carol")
+	alice.sawJoin("carol")
+	bob.sawJoin("carol")
+
+	alice.send("hello everyone")
+	bob.expect("<alice> hello everyone")
+	carol.expect("<alice> hello everyone")
+	alice.expectNothingBefore("marker-1") // not echoed to the sender
+}
+
+func TestGreetingNamesWhoIsThere(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{}, hub.Config{}, ln)
+	join(t, dialTCP(t, ln), "alice")
+	join(t, dialTCP(t, ln), "bob")
+	join(t, dialTCP(t, ln), "")
+	d := newClient(t, dialTCP(t, ln))
+	d.expect("*** welcome to hubcat, 127.0.0.1:")
+	d.expect("*** type /help")
+	got := d.expect("*** you joined lobby; here: ")
+	for _, name := range []string{"alice", "bob", "guest-"} {
+		if !strings.Contains(got, name) {
+			t.Errorf("greeting %q does not name %s", got, name)
+		}
+	}
+}
+
+func TestRoomsAreIsolated(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{}, hub.Config{}, ln)
+	alice := join(t, dialTCP(t, ln), "alice")
+	bob := join(t, dialTCP(t, ln), "bob")
+	carol := join(t, dialTCP(t, ln), "carol")
+	alice.send("/join #go")
+	alice.expectSkipping("*** you joined go; nobody else is here", 10)
+	bob.send("/join go")
+	bob.expectSkipping("*** you joined go; here: alice", 10)
+	alice.expect("*** bob joined go")
+
+	alice.send("only for go")
+	bob.expect("<alice> only for go")
+	carol.expectSkipping("*** bob left lobby", 10)
+	carol.expectNothingBefore("marker") // carol in lobby heard nothing from go
+
+	bob.send("/part")
+	bob.expect("*** you left go")
+	alice.expect("*** bob left go")
+	bob.send("anyone?")
+	bob.expect("*** you are not in a room")
+}
+
+func TestNickRules(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{}, hub.Config{}, ln)
+	alice := join(t, dialTCP(t, ln), "alice")
+	bob := join(t, dialTCP(t, ln), "bob")
+	bob.send("/nick ALICE")
+	bob.expect(`*** cannot take name "ALICE": that name is taken`)
+	bob.send("/nick 9lives")
+	bob.expect(`*** cannot take name "9lives": names are`)
+	bob.send("/nick bad name!")
+	bob.expect(`*** cannot take name "bad name!"`)
+	bob.send("/nick")
+	bob.expect("*** you are bob")
+	alice.sawJoin("bob")
+	bob.send("/nick Robert")
+	bob.expect("*** you are now known as Robert")
+	alice.expectSkipping("*** bob is now known as Robert", 3)
+	// The old name is free again, case-insensitively.
+	alice.send("/nick BOB")
+	alice.expect("*** you are now known as BOB")
+}
+
+func TestCommands(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{}, hub.Config{}, ln)
+	alice := join(t, dialTCP(t, ln), "alice")
+	bob := join(t, dialTCP(t, ln), "bob")
+	alice.sawJoin("bob")
+
+	bob.send("/who")
+	bob.expect("*** in lobby (2): alice, bob")
+	bob.send("/join dev", "/rooms")
+	bob.expectSkipping("*** rooms: dev (1), lobby (1)", 3)
+	bob.send("/msg alice psst")
+	alice.expectSkipping("*bob* psst", 2)
+	bob.send("/msg nobody hi")
+	bob.expect("*** no such user")
+	bob.send("/msg alice")
+	bob.expect("*** usage: /msg NAME TEXT")
+	alice.send("/me waves", "//slash is not a command", "/who")
+	alice.expect("*** in lobby (1): alice")
+	bob.send("/join lobby")
+	bob.expectSkipping("*** you joined lobby; here: alice", 3)
+	bob.send("/history 3")
+	bob.expect("*** last 3 events in lobby:")
+	bob.expect("* alice waves")
+	bob.expect("<alice> /slash is not a command")
+	bob.expect("*** bob joined lobby")
+	bob.expect("*** end of history")
+	bob.send("/help")
+	bob.expect("*** commands:")
+	bob.expectSkipping("*** a line without /", 20)
+	bob.send("/frobnicate")
+	bob.expect("*** unknown command /frobnicate; try /help")
+	bob.send("/quit")
+	bob.expect("*** bye")
+	bob.expectClosed()
+	alice.expectSkipping("*** bob left lobby (quit)", 5)
+}
+
+func TestFramingIgnoresSegmentation(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{}, hub.Config{}, ln)
+	alice := join(t, dialTCP(t, ln), "alice")
+	bob := join(t, dialTCP(t, ln), "bob")
+	alice.sawJoin("bob")
+
+	for _, part := range []string{"one line split ", "over three ", "writes\r\nand two\nlines in one write\n"} {
+		bob.conn.Write([]byte(part))
+		time.Sleep(20 * time.Millisecond) // let each part go out as its own segment
+	}
+	alice.expect("<bob> one line split over three writes")
+	alice.expect("<bob> and two")
+	alice.expect("<bob> lines in one write")
+}
+
+func TestBadInputIsRefusedOrRepaired(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{MaxLine: 64}, hub.Config{}, ln)
+	alice := join(t, dialTCP(t, ln), "alice")
+	bob := join(t, dialTCP(t, ln), "bob")
+	alice.sawJoin("bob")
+
+	bob.send(strings.Repeat("x", 100))
+	bob.expect("*** line too long (100 bytes, limit 64); not sent")
+	bob.send("bad \xc3\x28 utf8")
+	bob.expect("*** your line had invalid UTF-8")
+	alice.expect("<bob> bad \uFFFD( utf8")
+	bob.send("\xff\xfb\x01\xff\xfd\x03tel\xff\xf1net")
+	alice.expect("<bob> telnet")
+	bob.send("evil \x1b[2J\x1b]0;pwned\x07 escape")
+	alice.expect("<bob> evil [2J]0;pwned escape")
+	bob.send("still connected")
+	alice.expect("<bob> still connected")
+}
+
+func TestFloodControlDelaysButLosesNothing(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{FloodRate: 50, FloodBurst: 3}, hub.Config{}, ln)
+	alice := join(t, dialTCP(t, ln), "alice")
+	bob := join(t, dialTCP(t, ln), "bob")
+	alice.sawJoin("bob")
+	var lines []string
+	for i := range 20 {
+		lines = append(lines, fmt.Sprintf("flood %d", i))
+	}
+	bob.send(lines...)
+	bob.expect("*** flood control: you are sending too fast")
+	for i := range 20 {
+		alice.expect(fmt.Sprintf("<bob> flood %d", i))
+	}
+}
+
+// A member that never reads is cut off as a slow consumer while 50 others
+// keep receiving every message, in order.
+func TestSlowConsumerNeverStallsTheRoom(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{WriteTimeout: 2 * time.Second}, hub.Config{OutboxBytes: 256 << 10}, ln)
+	sender := join(t, dialTCP(t, ln), "sender")
+	stuck := dialTCP(t, ln) // takes a name, then never reads
+	stuck.(*net.TCPConn).SetReadBuffer(4096)
+	t.Cleanup(func() { stuck.Close() }) // also keeps it from being collected
+	stuck.Write([]byte("/nick stuck\n"))
+	sender.expectSkipping("is now known as stuck", 2)
+	var readers []*client
+	for i := range 50 {
+		readers = append(readers, join(t, dialTCP(t, ln), fmt.Sprintf("r%d", i)))
+	}
+	for i, r := range readers { // skip the later readers' join and rename
+		for range 2 * (len(readers) - 1 - i) {
+			r.readLine()
+		}
+	}
+	for range 2 * len(readers) {
+		sender.readLine()
+	}
+
+	payload := strings.Repeat("p", 1000)
+	const rounds, perRound = 80, 50 // 4 MB to each member, in paced rounds
+	var wg sync.WaitGroup
+	for round := range rounds {
+		for _, r := range readers {
+			wg.Go(func() {
+				for i := round * perRound; i < (round+1)*perRound; i++ {
+					got := r.readLine()
+					if strings.HasPrefix(got, "*** stuck left") {
+						got = r.readLine()
+					}
+					if want := fmt.Sprintf("<sender> %d %s", i, payload); got != want {
+						t.Errorf("%s: message %d: got %.40q", r.name, i, got)
+						return
+					}
+				}
+			})
+		}
+		for i := round * perRound; i < (round+1)*perRound; i++ {
+			sender.send(fmt.Sprintf("%d %s", i, payload))
+		}
+		wg.Wait()
+		if t.Failed() {
+			return
+		}
+	}
+	sender.expect("*** stuck left lobby (slow consumer)")
+}
+
+func TestAbruptDisconnectIsAnnounced(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{}, hub.Config{}, ln)
+	alice := join(t, dialTCP(t, ln), "alice")
+	rst := join(t, dialTCP(t, ln), "rst")
+	alice.sawJoin("rst")
+	rst.conn.(*net.TCPConn).SetLinger(0) // close sends RST
+	rst.conn.Close()
+	alice.expect("*** rst left lobby (connection lost)")
+
+	eof := join(t, dialTCP(t, ln), "eof")
+	alice.sawJoin("eof")
+	eof.conn.(*net.TCPConn).CloseWrite()
+	alice.expect("*** eof left lobby (connection closed)")
+}
+
+func TestIdleTimeout(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{IdleTimeout: 200 * time.Millisecond}, hub.Config{}, ln)
+	silent := join(t, dialTCP(t, ln), "")
+	silent.expect("*** disconnected after 200ms without input")
+	silent.expectClosed()
+}
+
+func TestShutdownTellsEveryClient(t *testing.T) {
+	ln := listenTCP(t)
+	h := startHub(t, chat.Config{}, hub.Config{}, ln)
+	var clients []*client
+	for i := range 5 {
+		clients = append(clients, join(t, dialTCP(t, ln), fmt.Sprintf("c%d", i)))
+	}
+	h.hub.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- h.srv.Shutdown(ctx) }()
+	for _, c := range clients {
+		if rest := c.expectClosed(); !strings.HasSuffix(rest, "*** server shutting down\n") {
+			t.Errorf("%s got %q before close, want the shutdown notice last", c.name, rest)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+}
+
+func TestTLSUnixAndIPv6Listeners(t *testing.T) {
+	srvTLS, cliTLS := tlsPair(t)
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsLn := tls.NewListener(tcp, srvTLS)
+	unixLn, err := net.Listen("unix", filepath.Join(t.TempDir(), "hub.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lns := []net.Listener{tlsLn, unixLn}
+	v6, err := net.Listen("tcp", "[::1]:0")
+	if err == nil {
+		lns = append(lns, v6)
+	} else {
+		t.Logf("no IPv6 loopback here (%v); testing TLS and Unix only", err)
+	}
+	startHub(t, chat.Config{}, hub.Config{}, lns...)
+
+	tc, err := tls.Dial("tcp", tcp.Addr().String(), cliTLS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	overTLS := join(t, tc, "tls")
+	overUnix := join(t, dialTCP(t, unixLn), "unix")
+	overTLS.sawJoin("unix")
+	members := []*client{overTLS, overUnix}
+	if v6 != nil {
+		members = append(members, join(t, dialTCP(t, v6), "six"))
+		overTLS.sawJoin("six")
+		overUnix.sawJoin("six")
+	}
+	overUnix.send("from unix")
+	overTLS.expect("<unix> from unix")
+	if v6 != nil {
+		members[2].expect("<unix> from unix")
+		members[2].send("from v6")
+		overTLS.expect("<six> from v6")
+		overUnix.expect("<six> from v6")
+	}
+}

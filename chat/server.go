@@ -1,0 +1,197 @@
+// Package chat serves hubcat's line protocol: it adapts a net.Conn (TCP,
+// TLS, Unix, or anything else) into a hub.Member, reading lines and
+// commands from the peer and writing the member's outbox back to it.
+//
+// Each connection has two goroutines: the handler goroutine reads and runs
+// commands; one writer goroutine is the only one that writes to the
+// connection, draining the outbox in batches with a deadline on every
+// write. See package hub for the fan-out and slow-consumer policy.
+package chat
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/hubcat/hubcat/hub"
+	"github.com/hubcat/hubcat/line"
+)
+
+// Config tunes the line front end. The zero value works.
+type Config struct {
+	// MaxLine is the longest line accepted, in bytes; zero means
+	// line.DefaultMaxLength. Longer lines are refused with a notice and
+	// the connection is kept.
+	MaxLine int
+	// FloodRate is the sustained lines per second one client may send;
+	// zero disables flood control. Lines beyond it are delayed, not lost.
+	FloodRate float64
+	// FloodBurst is how many lines may come at once; zero means 2×FloodRate.
+	FloodBurst int
+	// IdleTimeout disconnects a client silent for this long; zero disables.
+	IdleTimeout time.Duration
+	// WriteTimeout bounds each write to the client; a client that cannot
+	// take a batch within it is cut off as a slow consumer. Zero means 10s.
+	WriteTimeout time.Duration
+	// Logger receives per-connection events; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Server serves the line protocol for a hub. It implements server.Handler.
+type Server struct {
+	hub *hub.Hub
+	cfg Config
+	log *slog.Logger
+}
+
+// NewServer returns a line-protocol front end for h.
+func NewServer(h *hub.Hub, cfg Config) *Server {
+	if cfg.MaxLine <= 0 {
+		cfg.MaxLine = line.DefaultMaxLength
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 10 * time.Second
+	}
+	if cfg.FloodRate > 0 && cfg.FloodBurst <= 0 {
+		cfg.FloodBurst = max(1, int(2*cfg.FloodRate))
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Server{hub: h, cfg: cfg, log: log}
+}
+
+// ServeConn runs one client until it quits, breaks, is cut off, or ctx is
+// cancelled (the server is shutting down, and the client is told so).
+func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
+	m, err := s.hub.Attach(c.RemoteAddr().String(), TextFormat, func() { c.Close() })
+	if err != nil {
+		c.SetWriteDeadline(time.Now().Add(time.Second))
+		io.WriteString(c, "*** server shutting down\n")
+		return
+	}
+	wrote := make(chan struct{})
+	go func() {
+		defer close(wrote)
+		s.writeLoop(c, m)
+	}()
+	stop := context.AfterFunc(ctx, func() {
+		m.Notice("server shutting down")
+		m.Outbox().Close()
+		c.SetReadDeadline(time.Now())
+	})
+	s.greet(m)
+	reason := s.readLoop(ctx, c, m)
+	stop()
+	m.Leave(reason)
+	<-wrote
+	lingeringClose(c)
+}
+
+// writeLoop drains the member's outbox to c until it is closed.
+func (s *Server) writeLoop(c net.Conn, m *hub.Member) {
+	var spare []byte
+	for {
+		b, ok := m.Outbox().Next(spare)
+		if !ok {
+			return
+		}
+		c.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+		if _, err := c.Write(b); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				m.Disconnect(hub.SlowConsumer)
+			} else {
+				m.Disconnect(hub.WriteError)
+			}
+			return
+		}
+		spare = b
+	}
+}
+
+// readLoop reads and handles lines until the client goes, returning why.
+func (s *Server) readLoop(ctx context.Context, c net.Conn, m *hub.Member) hub.CloseReason {
+	lr := line.NewReader(c, s.cfg.MaxLine)
+	var flood *floodGate
+	if s.cfg.FloodRate > 0 {
+		flood = &floodGate{lim: rate.NewLimiter(rate.Limit(s.cfg.FloodRate), s.cfg.FloodBurst)}
+	}
+	for {
+		if s.cfg.IdleTimeout > 0 {
+			c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
+		}
+		l, err := lr.ReadLine()
+		if err != nil {
+			var tooLong *line.TooLongError
+			if errors.As(err, &tooLong) {
+				m.Notice(tooLong.Error() + "; not sent")
+				continue
+			}
+			return s.readFailure(ctx, m, err)
+		}
+		if l.Repaired {
+			m.Notice("your line had invalid UTF-8; the bad bytes were replaced with U+FFFD")
+		}
+		if quit := s.handle(m, l.Text); quit {
+			return hub.ClientQuit
+		}
+		if flood != nil && !flood.wait(ctx, m) {
+			return hub.ServerShutdown
+		}
+	}
+}
+
+// readFailure classifies a read error into a close reason.
+func (s *Server) readFailure(ctx context.Context, m *hub.Member, err error) hub.CloseReason {
+	switch {
+	case ctx.Err() != nil:
+		return hub.ServerShutdown
+	case m.CutReason() != hub.StillConnected:
+		return m.CutReason()
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		m.Notice("disconnected after " + s.cfg.IdleTimeout.String() + " without input")
+		return hub.IdleTimeout
+	case errors.Is(err, io.EOF):
+		return hub.ClientClosed
+	default:
+		return hub.ReadError
+	}
+}
+
+// floodGate delays a client that sends faster than the flood rate and
+// tells it so, once per episode.
+type floodGate struct {
+	lim    *rate.Limiter
+	warned bool
+}
+
+// wait blocks until the client may send another line; false if ctx ended.
+func (g *floodGate) wait(ctx context.Context, m *hub.Member) bool {
+	if g.lim.Allow() {
+		g.warned = false
+		return true
+	}
+	if !g.warned {
+		g.warned = true
+		m.Notice("flood control: you are sending too fast; your lines are being delayed")
+	}
+	return g.lim.Wait(ctx) == nil
+}
+
+// lingeringClose half-closes c and reads briefly before closing, so that a
+// client's unread input does not turn the close into a reset that would
+// destroy the last lines we sent.
+func lingeringClose(c net.Conn) {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		io.Copy(io.Discard, io.LimitReader(c, 1<<20))
+	}
+	c.Close()
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hubcat/hubcat/endpoint"
+)
+
+// tlsFlags are the client-side TLS choices shared by connecting commands.
+type tlsFlags struct {
+	insecure    bool
+	fingerprint string
+	ca          string
+}
+
+func (t *tlsFlags) register(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&t.insecure, "insecure", false, "do not verify the server's TLS certificate")
+	cmd.Flags().StringVar(&t.fingerprint, "fingerprint", "", "trust only the server certificate with this SHA-256 fingerprint")
+	cmd.Flags().StringVar(&t.ca, "ca", "", "trust certificates signed by this CA bundle (PEM)")
+}
+
+// tlsConfig builds the client TLS configuration; a bad flag is a usage error.
+func (t *tlsFlags) tlsConfig() (*tls.Config, error) {
+	c, err := endpoint.ClientTLS(endpoint.ClientOptions{Insecure: t.insecure, Fingerprint: t.fingerprint, CAFile: t.ca})
+	if err != nil {
+		return nil, &usageError{msg: err.Error()}
+	}
+	return c, nil
+}
+
+func chatCmd(std stdio) *cobra.Command {
+	var (
+		useTLS bool
+		tf     tlsFlags
+		wait   time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "chat ADDR",
+		Short: "join a chat hub (plain lines: stdin to the hub, the hub to stdout)",
+		Long: `Join a chat hub. Lines from stdin go to the hub and the hub's lines go to
+stdout, so it works in pipes:
+
+  printf '/nick bob\nhi all\n' | hubcat chat 127.0.0.1:7000
+
+On stdin EOF the write side is closed; hubcat exits when the hub closes.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := parseEndpoint(args[0])
+			if err != nil {
+				return err
+			}
+			if useTLS && e.Scheme == endpoint.TCP {
+				e.Scheme = endpoint.TLS
+			}
+			cfg, err := tf.tlsConfig()
+			if err != nil {
+				return err
+			}
+			c, err := endpoint.Dial(cmd.Context(), e, endpoint.DialConfig{TLS: cfg, Timeout: wait})
+			if err != nil {
+				return err
+			}
+			return relayLines(cmd.Context(), c, std)
+		},
+	}
+	cmd.Flags().BoolVar(&useTLS, "tls", false, "connect with TLS (same as a tls:// address)")
+	cmd.Flags().DurationVar(&wait, "wait", 10*time.Second, "connect timeout")
+	tf.register(cmd)
+	return cmd
+}
+
+// relayLines copies stdin to c (half-closing on EOF) and c to stdout until
+// the hub closes the connection or ctx ends.
+func relayLines(ctx context.Context, c net.Conn, std stdio) error {
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	go func() {
+		io.Copy(c, std.in)
+		if cw, ok := c.(interface{ CloseWrite() error }); ok {
+			cw.CloseWrite()
+		}
+	}()
+	_, err := io.Copy(std.out, c)
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hubcat/hubcat/chat"
+	"github.com/hubcat/hubcat/endpoint"
+	"github.com/hubcat/hubcat/hub"
+	"github.com/hubcat/hubcat/server"
+)
+
+// serveOptions are the flags of hubcat serve.
+type serveOptions struct {
+	listen          []string
+	tlsCert, tlsKey string
+	chat            chat.Config
+	outbox          int
+	maxClients      int
+	maxPerIP        int
+	shutdownTimeout time.Duration
+	logLevel        string
+	logJSON         bool
+}
+
+func serveCmd(std stdio) *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "run the chat hub",
+		Long: `Run the chat hub. Anyone can join with nc, telnet or hubcat chat:
+
+  hubcat serve                          # tcp://:7000
+  hubcat serve --listen tls://:7443 --listen unix:///tmp/hub.sock
+  nc localhost 7000
+
+Logs go to stderr. SIGINT or SIGTERM tells every client, flushes and exits.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), std, o) },
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&o.listen, "listen", []string{"tcp://:7000"}, "address to listen on (repeatable): tcp://, tls://, unix://, host:port")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate (PEM) for tls:// listeners; default: self-signed")
+	f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key (PEM) for --tls-cert")
+	f.IntVar(&o.chat.MaxLine, "max-line", 4096, "longest accepted line in bytes")
+	f.Float64Var(&o.chat.FloodRate, "flood-rate", 10, "lines per second one client may send (0 = no flood control)")
+	f.IntVar(&o.chat.FloodBurst, "flood-burst", 20, "lines a client may send at once before flood control")
+	f.DurationVar(&o.chat.IdleTimeout, "idle-timeout", 0, "disconnect clients silent this long (0 = never)")
+	f.DurationVar(&o.chat.WriteTimeout, "write-timeout", 10*time.Second, "cut off a client that cannot take output this long")
+	f.IntVar(&o.outbox, "outbox", 1<<20, "bytes queued per client before it is cut off as a slow consumer")
+	f.IntVar(&o.maxClients, "max-clients", 10000, "most clients at once (0 = unlimited)")
+	f.IntVar(&o.maxPerIP, "max-per-ip", 32, "most clients from one IP address (0 = unlimited)")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 5*time.Second, "how long shutdown waits for clients to be told and flushed")
+	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.BoolVar(&o.logJSON, "log-json", false, "log JSON lines instead of text")
+	return cmd
+}
+
+func runServe(ctx context.Context, std stdio, o serveOptions) error {
+	log, err := newLogger(std.err, o.logLevel, o.logJSON)
+	if err != nil {
+		return err
+	}
+	listeners, err := openListeners(ctx, o, log)
+	if err != nil {
+		return err
+	}
+	o.chat.Logger = log
+	h := hub.New(hub.Config{OutboxBytes: o.outbox, Logger: log})
+	srv := server.New(chat.NewServer(h, o.chat), server.Config{
+		MaxConns: o.maxClients,
+		MaxPerIP: o.maxPerIP,
+		Logger:   log,
+		Reject: func(c net.Conn, why error) {
+			fmt.Fprintf(c, "*** %s; try again later\n", strings.TrimPrefix(why.Error(), "server: "))
+		},
+	})
+	errs := make(chan error, len(listeners))
+	var wg sync.WaitGroup
+	for _, ln := range listeners {
+		wg.Go(func() {
+			if err := srv.Serve(ln); !errors.Is(err, server.ErrServerClosed) {
+				errs <- err
+			}
+		})
+	}
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "clients", srv.Conns())
+	case err = <-errs:
+		log.Error("listener failed; shutting down", "err", err)
+	}
+	h.Close()
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+	defer cancel()
+	if serr := srv.Shutdown(sctx); serr != nil {
+		log.Warn("shutdown deadline passed; closed remaining clients", "timeout", o.shutdownTimeout)
+	}
+	wg.Wait()
+	return err
+}
+
+// openListeners opens every --listen address, generating or loading the TLS
+// certificate when one of them needs it.
+func openListeners(ctx context.Context, o serveOptions, log *slog.Logger) ([]net.Listener, error) {
+	var eps []endpoint.Endpoint
+	needTLS := false
+	for _, s := range o.listen {
+		e, err := parseEndpoint(s)
+		if err != nil {
+			return nil, err
+		}
+		if e.Scheme == endpoint.UDP {
+			return nil, &usageError{msg: "the hub serves streams; udp:// cannot be a --listen address", hint: "use tcp://, tls:// or unix://"}
+		}
+		needTLS = needTLS || e.Scheme == endpoint.TLS
+		eps = append(eps, e)
+	}
+	var lc endpoint.ListenConfig
+	if needTLS {
+		cert, fp, err := endpoint.ServerCert(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return nil, err
+		}
+		lc.TLS = endpoint.ServerTLS(cert)
+		log.Info("tls certificate", "sha256", fp, "self_signed", o.tlsCert == "")
+	}
+	var lns []net.Listener
+	for _, e := range eps {
+		ln, err := endpoint.Listen(ctx, e, lc)
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return nil, err
+		}
+		log.Info("listening", "addr", endpoint.FromAddr(e.Scheme, ln.Addr()).String())
+		lns = append(lns, ln)
+	}
+	return lns, nil
+}
+
+// newLogger builds the structured logger for stderr.
+func newLogger(w io.Writer, level string, asJSON bool) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, &usageError{msg: fmt.Sprintf("bad --log-level %q", level), hint: "use debug, info, warn or error"}
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if asJSON {
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(w, opts)), nil
+}

@@ -1,0 +1,165 @@
+package hub
+
+import (
+	"slices"
+	"sync"
+)
+
+// Room is a named group of members that hear each other.
+type Room struct {
+	hub  *Hub
+	name string
+
+	mu      sync.Mutex
+	members []*Member   // guarded by mu
+	seq     uint64      // last sequence number used; guarded by mu
+	dead    bool        // removed from the hub after its last member left; guarded by mu
+	renders []rendering // per-event render cache, reused; guarded by mu
+	nrender int         // valid entries in renders; guarded by mu
+}
+
+type rendering struct {
+	f Format
+	b []byte
+}
+
+func newRoom(h *Hub, name string) *Room {
+	r := &Room{hub: h, name: name}
+	if last, err := h.cfg.History.LastSeq(name); err == nil {
+		r.seq = last
+	}
+	return r
+}
+
+// Name is the room's display name.
+func (r *Room) Name() string { return r.name }
+
+func (r *Room) size() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.members)
+}
+
+// add puts m in the room, announces it to the others and returns the names
+// of those already there. ok is false if the room died meanwhile.
+func (r *Room) add(m *Member) (others []string, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.dead {
+		return nil, false
+	}
+	for _, o := range r.members {
+		others = append(others, o.Name())
+	}
+	r.members = append(r.members, m)
+	r.publishLocked(&Event{Kind: KindJoin, From: m.Name()}, m)
+	return others, true
+}
+
+// remove takes m out of the room, announcing why unless the hub is
+// closing, and retires the room when it empties.
+func (r *Room) remove(m *Member, reason CloseReason) {
+	r.mu.Lock()
+	i := slices.Index(r.members, m)
+	if i < 0 {
+		r.mu.Unlock()
+		return
+	}
+	r.members = slices.Delete(r.members, i, i+1)
+	if !r.hub.closing.Load() {
+		r.publishLocked(&Event{Kind: KindLeave, From: m.Name(), Reason: reason}, m)
+	}
+	empty := len(r.members) == 0
+	r.mu.Unlock()
+	if empty {
+		r.hub.retire(r)
+	}
+}
+
+// publish sequences ev and delivers it to every member but from.
+func (r *Room) publish(ev *Event, from *Member) {
+	r.mu.Lock()
+	r.publishLocked(ev, from)
+	r.mu.Unlock()
+}
+
+// publishLocked is the fan-out. r.mu must be held.
+func (r *Room) publishLocked(ev *Event, from *Member) {
+	r.seq++
+	ev.Seq, ev.Room = r.seq, r.name
+	if ev.Time.IsZero() {
+		ev.Time = r.hub.now()
+	}
+	if err := r.hub.cfg.History.Append(ev); err != nil {
+		r.hub.log.Warn("history append failed", "room", r.name, "err", err)
+	}
+	if bus := r.hub.cfg.Bus; bus != nil {
+		if err := bus.Publish(ev); err != nil {
+			r.hub.log.Warn("bus publish failed", "room", r.name, "err", err)
+		}
+	}
+	r.fanOutLocked(ev, from)
+}
+
+// deliverRemote fans out an event sequenced by another hub.
+func (r *Room) deliverRemote(ev *Event) {
+	r.mu.Lock()
+	r.seq = max(r.seq, ev.Seq)
+	r.fanOutLocked(ev, nil)
+	r.mu.Unlock()
+}
+
+// fanOutLocked renders ev once per format and queues it to every member
+// but from. r.mu must be held.
+func (r *Room) fanOutLocked(ev *Event, from *Member) {
+	r.nrender = 0
+	for _, m := range r.members {
+		if m == from {
+			continue
+		}
+		if !m.out.push(r.renderLocked(m.format, ev)) {
+			m.cutOff(SlowConsumer)
+		}
+	}
+}
+
+// renderLocked returns ev encoded in f, encoding it at most once per
+// publish. r.mu must be held.
+func (r *Room) renderLocked(f Format, ev *Event) []byte {
+	for i := range r.nrender {
+		if r.renders[i].f == f {
+			return r.renders[i].b
+		}
+	}
+	if r.nrender == len(r.renders) {
+		r.renders = append(r.renders, rendering{})
+	}
+	rr := &r.renders[r.nrender]
+	r.nrender++
+	rr.f, rr.b = f, f.Append(rr.b[:0], ev)
+	return rr.b
+}
+
+// names lists the members' names.
+func (r *Room) names() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, len(r.members))
+	for i, m := range r.members {
+		out[i] = m.Name()
+	}
+	slices.SortFunc(out, compareFold)
+	return out
+}
+
+// retire removes an empty room from the hub so unused names cost nothing.
+func (h *Hub) retire(r *Room) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.members) == 0 && h.rooms[fold(r.name)] == r {
+		r.dead = true
+		delete(h.rooms, fold(r.name))
+	}
+}
