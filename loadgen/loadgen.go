@@ -158,8 +158,11 @@ type Report struct {
 	Garbled          int64   `json:"garbled"` // unparseable, split or merged lines
 	DeliveriesPerSec float64 `json:"deliveries_per_sec"`
 	Disconnected     int     `json:"disconnected"` // joined clients the server dropped
-	WindowStalls     int64   `json:"window_stalls"`
-	Latency          Latency `json:"latency"`
+	// FirstDisconnectError says why the first dropped client's connection
+	// ended ("EOF" when the server closed it).
+	FirstDisconnectError string  `json:"first_disconnect_error,omitempty"`
+	WindowStalls         int64   `json:"window_stalls"`
+	Latency              Latency `json:"latency"`
 
 	Hub *HubUsage `json:"hub,omitempty"`
 }

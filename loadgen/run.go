@@ -78,13 +78,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		r.send(ctx, members, rep)
 	}
 	hub.finish(rep)
-	for _, c := range members {
-		if !c.alive.Load() {
-			rep.Disconnected++
-		}
-	}
+	dropped := r.dropped(members)
+	rep.Disconnected = len(dropped)
 	stopProgress()
 	r.closeAll(clients)
+	if len(dropped) > 0 && dropped[0].readErr != nil {
+		rep.FirstDisconnectError = dropped[0].readErr.Error()
+	}
 	r.tally(members, rep)
 	return rep, nil
 }
@@ -292,6 +292,18 @@ func (r *run) hold(ctx context.Context, _ []*client) {
 	case <-t.C:
 	case <-ctx.Done():
 	}
+}
+
+// dropped lists the members whose connection ended before the run closed
+// it.
+func (r *run) dropped(members []*client) []*client {
+	var out []*client
+	for _, c := range members {
+		if !c.alive.Load() {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // closeAll closes every connection and waits for the readers to finish.

@@ -143,7 +143,7 @@ func printReport(w io.Writer, r *loadgen.Report) {
 		fmt.Fprintf(w, "latency    p50 %.3gms  p90 %.3gms  p99 %.3gms  p99.9 %.3gms  max %.3gms\n", l.P50, l.P90, l.P99, l.P999, l.Max)
 	}
 	if r.Disconnected > 0 {
-		fmt.Fprintf(w, "dropped    %d clients were disconnected by the server\n", r.Disconnected)
+		fmt.Fprintf(w, "dropped    %d clients were disconnected by the server (%s)\n", r.Disconnected, r.FirstDisconnectError)
 	}
 	if h := r.Hub; h != nil {
 		var b strings.Builder
