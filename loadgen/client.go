@@ -108,12 +108,13 @@ func (c *client) deliver(t token) {
 	if c.lat == nil {
 		c.lat = make([]int64, 0, latencyBatch)
 	}
-	c.lat = append(c.lat, r.now()-t.sentNs)
+	lat := r.now() - t.sentNs
+	c.lat = append(c.lat, lat)
 	if len(c.lat) >= latencyBatch {
 		c.flushLatency()
 	}
 	if s := senders[t.sender]; s.observer == c {
-		s.ack(t.seq)
+		s.ack(t.seq, lat)
 	}
 }
 

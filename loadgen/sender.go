@@ -9,9 +9,10 @@ import (
 const (
 	// batchMax bounds how many messages a flat-out sender puts in one write.
 	batchMax = 16
-	// ackTimeout is how long a sender waits for its observer before it
-	// assumes the oldest messages lost and slides its window on.
-	ackTimeout = 2 * time.Second
+	// minAckTimeout is the least a sender waits for its observer before it
+	// assumes the messages in flight lost and slides its window on; it
+	// waits longer when deliveries are slow (see ackTimeout).
+	minAckTimeout = time.Second
 )
 
 // sender publishes numbered messages from one client. Its observer, another
@@ -23,6 +24,7 @@ type sender struct {
 	observer *client // nil: no window (nobody else can see the messages)
 	seq      atomic.Int64
 	acked    atomic.Int64 // written only by the observer's read goroutine
+	lastLat  atomic.Int64 // latency of the last acknowledged message, ns
 	ackCh    chan struct{}
 	forgiven int64 // messages given up on after ackTimeout; sender-owned
 	stalls   int64 // times the window timed out
@@ -36,10 +38,12 @@ func newSender(id int, c, observer *client) *sender {
 // sent is how many messages the sender has numbered so far.
 func (s *sender) sent() int { return int(s.seq.Load()) }
 
-// ack records that the observer saw message seq.
-func (s *sender) ack(seq int) {
+// ack records that the observer saw message seq, latency ns after it
+// was sent.
+func (s *sender) ack(seq int, latency int64) {
 	if int64(seq) >= s.acked.Load() {
 		s.acked.Store(int64(seq) + 1)
+		s.lastLat.Store(latency)
 		select {
 		case s.ackCh <- struct{}{}:
 		default:
@@ -55,10 +59,18 @@ func (s *sender) room(window int) int {
 	return window - int(s.seq.Load()-max(s.acked.Load(), s.forgiven))
 }
 
+// ackTimeout is how long to wait for an acknowledgement: four times the
+// latest delivery latency, at least minAckTimeout. A slow server thus
+// stays bounded by the window, while a sender whose last messages were
+// lost (garbled by the server) carries on.
+func (s *sender) ackTimeout() time.Duration {
+	return max(minAckTimeout, 4*time.Duration(s.lastLat.Load()))
+}
+
 // waitAck blocks until an acknowledgement arrives, the run ends, or the
 // window times out; it reports whether the run is still on.
 func (s *sender) waitAck(ctx context.Context, t *time.Timer) bool {
-	t.Reset(ackTimeout)
+	t.Reset(s.ackTimeout())
 	defer t.Stop()
 	select {
 	case <-ctx.Done():

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Chat hub benchmark (issue 5): hubcat serve side by side with ncat --chat,
+# nats-server and the seed 001 threaded server (bench/seedchat.py), on the
+# same workloads in one run, with "hubcat bench chat" as the load generator.
+#
+#   bench/chat.sh                 # full W1–W5; records bench/RESULTS.md and charts
+#   bench/chat.sh --quick         # scaled-down smoke run, nothing recorded
+#   bench/chat.sh --systems "hubcat nats" --workloads "W2 W4"
+#
+# Every server runs on 127.0.0.1, a fresh process per workload and system.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+systems="hubcat ncat nats seed"
+only=""
+out=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) quick=1 ;;
+    --systems) systems=$2; shift ;;
+    --workloads) only=$2; shift ;;
+    --out) out=$2; shift ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "chat.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+out=${out:-$(mktemp -d /tmp/hubcat-chat.XXXXXX)}
+mkdir -p "$out"
+
+# Anchors, installed when missing.
+need=()
+for pair in ncat:ncat nats-server:nats-server python3:python3 ss:iproute2; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "chat.sh: installing ${need[*]}" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+go build -o "$out/hubcat" ./cmd/hubcat
+go build -o "$out/chatplot" ./bench/chatplot
+
+# Workloads: name and load generator arguments.
+if [ $quick = 1 ]; then
+  workloads=(
+    "W1|--clients 50 --senders 5 --rate 50 --duration 2s"
+    "W2|--clients 200 --senders 10 --rate 20 --duration 2s"
+    "W3|--clients 500 --senders 5 --rate 10 --duration 2s"
+    "W4|--clients 50 --senders 50 --rate 0 --duration 2s"
+    "W5-500|--clients 500 --senders 0 --duration 1s"
+    "W5-2k|--clients 2000 --senders 0 --duration 1s"
+  )
+else
+  workloads=(
+    "W1|--clients 100 --senders 10 --rate 50 --duration 10s"
+    "W2|--clients 1000 --senders 20 --rate 20 --duration 10s"
+    "W3|--clients 5000 --senders 10 --rate 10 --duration 10s"
+    "W4|--clients 200 --senders 200 --rate 0 --duration 10s"
+    "W5-1k|--clients 1000 --senders 0 --duration 3s"
+    "W5-10k|--clients 10000 --senders 0 --duration 3s"
+    "W5-19.9k|--clients 19900 --senders 0 --duration 3s"
+  )
+fi
+
+port=17300
+pid=""
+
+# start SYSTEM: runs it on a fresh loopback port; sets port and pid.
+start() {
+  port=$((port + 1))
+  case $1 in # exec, so $! is the server itself (for --pid and kill)
+    hubcat) exec "$out/hubcat" serve --listen "tcp://127.0.0.1:$port" --flood-rate 0 --max-per-ip 0 --max-clients 0 --log-level warn ;;
+    ncat) exec ncat -l --chat --max-conns 100000 127.0.0.1 "$port" </dev/null ;;
+    nats) exec nats-server -a 127.0.0.1 -p "$port" ;;
+    seed) exec python3 bench/seedchat.py "$port" ;;
+  esac >>"$out/$1.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do
+    ss -Hltn "sport = :$port" | grep -q . && return 0
+    sleep 0.05
+  done
+  echo "chat.sh: $1 did not start listening on $port (see $out/$1.log)" >&2
+  return 1
+}
+
+stop() {
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# How the load generator talks to each system.
+flags_for() {
+  case $1 in
+    hubcat) echo "--greeting" ;;
+    ncat) echo "--greeting --dial-concurrency 8" ;; # ncat's listen backlog is 10
+    nats) echo "--proto nats" ;;
+    seed) echo "" ;;
+  esac
+}
+
+names=()
+for w in "${workloads[@]}"; do
+  name=${w%%|*} args=${w#*|}
+  if [ -n "$only" ] && ! [[ " $only " == *" ${name%%-*} "* || " $only " == *" $name "* ]]; then
+    continue
+  fi
+  names+=("$name")
+  for sys in $systems; do
+    json="$out/${name}_$sys.json"
+    rm -f "$json"
+    echo "== $name $sys: $args" >&2
+    if ! start "$sys"; then
+      printf '{"error": "did not start"}\n' >"$json"
+      continue
+    fi
+    set +e
+    # shellcheck disable=SC2046,SC2086
+    timeout 600 "$out/hubcat" bench chat --addr "127.0.0.1:$port" $args $(flags_for "$sys") \
+      --join-timeout 120s --pid "$pid" --label "$sys" --json "$json" 2>"$out/bench.err"
+    rc=$?
+    set -e
+    if [ $rc != 0 ] || [ ! -s "$json" ]; then
+      msg=$(tail -n 1 "$out/bench.err" | tr -d '"\\' | cut -c1-120)
+      kill -0 "$pid" 2>/dev/null || msg="server exited; $msg"
+      printf '{"error": "exit %d: %s"}\n' "$rc" "$msg" >"$json"
+      echo "   failed: $msg" >&2
+    fi
+    stop
+  done
+done
+
+charts=$out
+[ $quick = 1 ] || charts=bench
+"$out/chatplot" -dir "$out" -charts "$charts" -systems "${systems// /,}" -workloads "${names[*]}" >"$out/table.md"
+cat "$out/table.md"
+echo "summaries and logs in $out; charts in $charts" >&2
+[ $quick = 1 ] && exit 0
+
+# Record: replace the "## Chat" section of bench/RESULTS.md.
+section=$out/section.md
+{
+  echo "## Chat"
+  echo
+  echo "\`bench/chat.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores shared by the hub and the load generator"
+  echo "(and, at the time, other work on the machine: compare ratios from the same run)."
+  echo "Workloads: W1 100 clients, 10 senders × 50/s; W2 1,000 clients, 20 × 20/s; W3 5,000 clients,"
+  echo "10 × 10/s; W4 200 clients all sending flat out (window of 64 per sender); W5 idle clients held."
+  echo "Ratios are against hubcat. Latency charts: $(for n in "${names[@]}"; do [ -f "bench/chat-${n,,}.png" ] && printf '[%s](chat-%s.png) ' "$n" "${n,,}"; done)"
+  echo
+  cat "$out/table.md"
+} >"$section"
+results=bench/RESULTS.md
+[ -f "$results" ] || printf '# Benchmark results\n\n' >"$results"
+awk -v section="$section" '
+  /^## Chat$/ { skip = 1; while ((getline line < section) > 0) print line; next }
+  /^## / && skip { skip = 0 }
+  !skip { print }
+' "$results" >"$out/RESULTS.md"
+grep -q '^## Chat$' "$results" || { echo; cat "$section"; } >>"$out/RESULTS.md"
+cp "$out/RESULTS.md" "$results"
+echo "recorded in $results" >&2
