@@ -32,6 +32,7 @@ type client struct {
 	garbled   atomic.Int64
 	dups      atomic.Int64
 	alive     atomic.Bool
+	stalled   atomic.Bool   // stops reading until the run ends
 	readErr   error         // why the read loop ended; read after done closes
 	done      chan struct{} // closed when the read loop ends
 
@@ -65,6 +66,10 @@ func (c *client) garbledLine() {
 
 // handle accounts for one received message payload.
 func (c *client) handle(payload []byte) {
+	if c.stalled.Load() {
+		<-c.run.unstall // a hung client: the server's buffers fill up
+		return
+	}
 	kind, t := classify(payload)
 	switch kind {
 	case lineSync:

@@ -39,6 +39,10 @@ type Config struct {
 	// do, the seed server doesn't): a connection counts as open only once
 	// its first line arrived.
 	Greeting bool
+	// Stalled is how many joined clients (neither senders nor observers)
+	// stop reading when sending begins, as hung clients would; the others'
+	// latency shows whether the server lets them hold the room up.
+	Stalled int
 	// Rate is messages per second per sender; 0 sends as fast as the
 	// window allows.
 	Rate float64
@@ -78,6 +82,8 @@ func (c Config) Validate() error {
 		return errors.New("need at least 1 client")
 	case c.Senders < 0 || c.Senders > c.Clients:
 		return fmt.Errorf("senders must be between 0 and the number of clients (%d)", c.Clients)
+	case c.Stalled < 0 || c.Stalled > 0 && c.Senders+c.Stalled >= c.Clients:
+		return fmt.Errorf("stalled clients must leave room for the %d senders and a receiver among %d clients", c.Senders, c.Clients)
 	case c.Rate < 0:
 		return errors.New("rate must not be negative")
 	case c.Duration <= 0:
@@ -157,7 +163,9 @@ type Report struct {
 	Duplicates       int64   `json:"duplicates"`
 	Garbled          int64   `json:"garbled"` // unparseable, split or merged lines
 	DeliveriesPerSec float64 `json:"deliveries_per_sec"`
-	Disconnected     int     `json:"disconnected"` // joined clients the server dropped
+	Disconnected     int     `json:"disconnected"`    // receiving clients the server dropped
+	Stalled          int     `json:"stalled"`         // clients that stopped reading
+	StalledDropped   int     `json:"stalled_dropped"` // stalled clients the server cut off
 	// FirstDisconnectError says why the first dropped client's connection
 	// ended ("EOF" when the server closed it).
 	FirstDisconnectError string  `json:"first_disconnect_error,omitempty"`

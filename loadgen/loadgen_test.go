@@ -217,3 +217,12 @@ func TestRunRefusedIsAnError(t *testing.T) {
 		t.Fatalf("err = %v, want connection refused", err)
 	}
 }
+
+func TestStalledClientsAreLeftOutOfTheCounts(t *testing.T) {
+	addr := chatServer(t, plain)
+	rep := runLoad(t, addr, Config{Clients: 10, Senders: 3, Stalled: 2, Rate: 100, Duration: 300 * time.Millisecond})
+	if rep.Stalled != 2 || rep.StalledDropped != 0 {
+		t.Errorf("stalled %d, cut off %d; want 2, 0 (the test server keeps everyone)", rep.Stalled, rep.StalledDropped)
+	}
+	checkExact(t, rep, 7) // 8 reading clients; the sender doesn't hear itself
+}

@@ -27,6 +27,9 @@ type run struct {
 	joined    atomic.Int64
 	allJoined chan struct{}
 	joinOnce  sync.Once
+
+	unstall     chan struct{} // closed when stalled clients may read again
+	unstallOnce sync.Once
 }
 
 // now is the run's monotonic clock in nanoseconds.
@@ -46,7 +49,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{cfg: cfg, wire: w, base: time.Now(), latency: newLatencies(), allJoined: make(chan struct{})}
+	r := &run{cfg: cfg, wire: w, base: time.Now(), latency: newLatencies(), allJoined: make(chan struct{}), unstall: make(chan struct{})}
 	r.senders.Store(&[]*sender{})
 	rep := &Report{Addr: cfg.Addr.String(), Proto: cfg.Proto, Clients: cfg.Clients, Senders: cfg.Senders, Rate: cfg.Rate, Window: cfg.Window}
 	hub := newHubProbe(cfg.PID)
@@ -71,6 +74,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	members := joinedClients(clients)
 	rep.Joined = len(members)
 	hub.joined(len(members))
+	members, stalled := r.stall(members)
+	rep.Stalled = len(stalled)
 
 	if cfg.Senders == 0 {
 		r.hold(ctx, members)
@@ -80,6 +85,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	hub.finish(rep)
 	dropped := r.dropped(members)
 	rep.Disconnected = len(dropped)
+	rep.StalledDropped = len(r.dropped(stalled))
 	stopProgress()
 	r.closeAll(clients)
 	if len(dropped) > 0 && dropped[0].readErr != nil {
@@ -283,6 +289,18 @@ func joinedClients(clients []*client) []*client {
 	return out
 }
 
+// stall takes cfg.Stalled clients off the end of members and makes them
+// stop reading, as a client that hangs would; the rest go on receiving.
+func (r *run) stall(members []*client) (receivers, stalled []*client) {
+	n := min(r.cfg.Stalled, len(members))
+	receivers, stalled = members[:len(members)-n], members[len(members)-n:]
+	for _, c := range stalled {
+		c.member.Store(false)
+		c.stalled.Store(true)
+	}
+	return receivers, stalled
+}
+
 // hold keeps idle connections open for the run's duration.
 func (r *run) hold(ctx context.Context, _ []*client) {
 	r.setPhase("holding")
@@ -308,6 +326,7 @@ func (r *run) dropped(members []*client) []*client {
 
 // closeAll closes every connection and waits for the readers to finish.
 func (r *run) closeAll(clients []*client) {
+	r.unstallOnce.Do(func() { close(r.unstall) })
 	for _, c := range clients {
 		c.conn.Close()
 	}

@@ -82,6 +82,7 @@ prefix is accepted) and nats (all clients subscribe to one subject).`,
 	f.IntVar(&cfg.Clients, "clients", 100, "connections to open")
 	f.BoolVar(&cfg.Greeting, "greeting", false, "lines: the server greets each client; wait for that line before counting it connected")
 	f.IntVar(&cfg.Senders, "senders", 10, "clients that send (default: up to 10); 0 holds idle connections")
+	f.IntVar(&cfg.Stalled, "stalled", 0, "clients that stop reading when sending begins (slow-consumer test)")
 	f.Float64Var(&cfg.Rate, "rate", 50, "lines per second per sender; 0 = as fast as the window allows")
 	f.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to send (or hold idle connections)")
 	f.IntVar(&cfg.Window, "window", 64, "a sender's messages in flight before it waits for them to arrive")
@@ -141,6 +142,9 @@ func printReport(w io.Writer, r *loadgen.Report) {
 			r.Delivered, r.Expected, r.DeliveriesPerSec, r.Lost, r.Duplicates, r.Garbled)
 		l := r.Latency
 		fmt.Fprintf(w, "latency    p50 %.3gms  p90 %.3gms  p99 %.3gms  p99.9 %.3gms  max %.3gms\n", l.P50, l.P90, l.P99, l.P999, l.Max)
+	}
+	if r.Stalled > 0 {
+		fmt.Fprintf(w, "stalled    %d clients stopped reading; the server cut off %d of them\n", r.Stalled, r.StalledDropped)
 	}
 	if r.Disconnected > 0 {
 		fmt.Fprintf(w, "dropped    %d clients were disconnected by the server (%s)\n", r.Disconnected, r.FirstDisconnectError)
