@@ -47,6 +47,8 @@ if [ $quick = 1 ]; then
   workloads=(
     "W1|--clients 50 --senders 5 --rate 50 --duration 2s"
     "W2|--clients 200 --senders 10 --rate 20 --duration 2s"
+    "W2-1k|--clients 200 --senders 10 --rate 20 --duration 2s --size 1024"
+    "W2-stall|--clients 200 --senders 10 --rate 20 --duration 2s --size 1024 --stalled 1"
     "W3|--clients 500 --senders 5 --rate 10 --duration 2s"
     "W4|--clients 50 --senders 50 --rate 0 --duration 2s"
     "W5-500|--clients 500 --senders 0 --duration 1s"
@@ -56,6 +58,8 @@ else
   workloads=(
     "W1|--clients 100 --senders 10 --rate 50 --duration 10s"
     "W2|--clients 1000 --senders 20 --rate 20 --duration 10s"
+    "W2-1k|--clients 1000 --senders 20 --rate 20 --duration 10s --size 1024"
+    "W2-stall|--clients 1000 --senders 20 --rate 20 --duration 10s --size 1024 --stalled 1"
     "W3|--clients 5000 --senders 10 --rate 10 --duration 10s"
     "W4|--clients 200 --senders 200 --rate 0 --duration 10s"
     "W5-1k|--clients 1000 --senders 0 --duration 3s"
@@ -147,6 +151,8 @@ section=$out/section.md
   echo "(and, at the time, other work on the machine: compare ratios from the same run)."
   echo "Workloads: W1 100 clients, 10 senders × 50/s; W2 1,000 clients, 20 × 20/s; W3 5,000 clients,"
   echo "10 × 10/s; W4 200 clients all sending flat out (window of 64 per sender); W5 idle clients held."
+  echo "W2-1k is W2 with 1 KiB lines; W2-stall is W2-1k with one client that stops reading when sending"
+  echo "begins (its deliveries are not counted; the others' p99 should match W2-1k)."
   echo "Ratios are against hubcat. Latency charts: $(for n in "${names[@]}"; do [ -f "bench/chat-${n,,}.png" ] && printf '[%s](chat-%s.png) ' "$n" "${n,,}"; done)"
   echo
   cat "$out/table.md"
