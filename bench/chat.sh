@@ -6,12 +6,14 @@
 #   bench/chat.sh                 # full W1–W5; records bench/RESULTS.md and charts
 #   bench/chat.sh --quick         # scaled-down smoke run, nothing recorded
 #   bench/chat.sh --systems "hubcat nats" --workloads "W2 W4"
+#   bench/chat.sh --replot /tmp/hubcat-chat.XXXX   # table, charts and record from a past run
 #
 # Every server runs on 127.0.0.1, a fresh process per workload and system.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
+replot=0
 systems="hubcat ncat nats seed"
 only=""
 out=""
@@ -21,7 +23,8 @@ while [ $# -gt 0 ]; do
     --systems) systems=$2; shift ;;
     --workloads) only=$2; shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --replot) out=$2 replot=1; shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "chat.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -111,6 +114,7 @@ for w in "${workloads[@]}"; do
     continue
   fi
   names+=("$name")
+  [ $replot = 1 ] && continue
   for sys in $systems; do
     json="$out/${name}_$sys.json"
     rm -f "$json"

@@ -183,7 +183,7 @@ type HubUsage struct {
 	RSSBeforeBytes    int64   `json:"rss_before_bytes"`    // before the first connection
 	RSSBytes          int64   `json:"rss_bytes"`           // with every client joined
 	PeakRSSBytes      int64   `json:"peak_rss_bytes"`
-	RSSPerClientBytes float64 `json:"rss_per_client_bytes"` // (RSS - RSS before) / joined
+	RSSPerClientBytes float64 `json:"rss_per_client_bytes"` // (RSS - RSS before) / open connections
 	// DeliveriesPerCPUSecond is deliveries per second of hub CPU time.
 	DeliveriesPerCPUSecond float64 `json:"deliveries_per_cpu_second,omitempty"`
 }

@@ -73,7 +73,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r.settle(ctx, clients)
 	members := joinedClients(clients)
 	rep.Joined = len(members)
-	hub.joined(len(members))
+	hub.joined(countAlive(clients))
 	members, stalled := r.stall(members)
 	rep.Stalled = len(stalled)
 
@@ -287,6 +287,17 @@ func joinedClients(clients []*client) []*client {
 		}
 	}
 	return out
+}
+
+// countAlive counts the clients whose connection is still open.
+func countAlive(clients []*client) int {
+	n := 0
+	for _, c := range clients {
+		if c.alive.Load() {
+			n++
+		}
+	}
+	return n
 }
 
 // stall takes cfg.Stalled clients off the end of members and makes them

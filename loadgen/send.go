@@ -113,7 +113,7 @@ func (r *run) tally(members []*client, rep *Report) {
 type hubProbe struct {
 	pid                   int
 	before, joinedAt, end procSample
-	members               int
+	members               int // connections open at the joined sample
 }
 
 func newHubProbe(pid int) *hubProbe { return &hubProbe{pid: pid} }
@@ -127,11 +127,12 @@ func (h *hubProbe) start() (err error) {
 	return err
 }
 
-// joined samples the server with every client in the room.
-func (h *hubProbe) joined(members int) {
+// joined samples the server once the clients are in (connected of them
+// still open).
+func (h *hubProbe) joined(connected int) {
 	if h.pid != 0 {
 		h.joinedAt, _ = sampleProc(h.pid)
-		h.members = members
+		h.members = connected
 	}
 }
 

@@ -105,6 +105,12 @@ func load(dir string) ([]*result, error) {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		r.workload, r.system, _ = strings.Cut(strings.TrimSuffix(filepath.Base(f), ".json"), "_")
+		if r.Error == "" && r.Joined == 0 {
+			r.Error = fmt.Sprintf("%d of %d connected, none in the room", r.Connected, r.Clients)
+			if r.FirstConnectError != "" {
+				r.Error += "; " + r.FirstConnectError
+			}
+		}
 		out = append(out, r)
 	}
 	return out, nil

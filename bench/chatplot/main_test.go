@@ -32,11 +32,12 @@ func TestTableAndChart(t *testing.T) {
 	writeSummary(t, dir, "W1_nats.json", loadgen.Report{Clients: 10, Joined: 10, Senders: 2, DeliveriesPerSec: 500, Latency: lat(3),
 		Hub: &loadgen.HubUsage{CPUSeconds: 1, DeliveriesPerCPUSecond: 500}})
 	writeSummary(t, dir, "W1_ncat.json", map[string]string{"error": "exit 1: server exited"})
+	writeSummary(t, dir, "W1_seed.json", loadgen.Report{Clients: 10, Connected: 4, FirstConnectError: "connection refused"})
 	writeSummary(t, dir, "W5-1k_hubcat.json", loadgen.Report{Clients: 1000, Joined: 1000, ConnectSeconds: 2, Hub: &loadgen.HubUsage{RSSBytes: 10 << 20, RSSPerClientBytes: 8192}})
 	writeSummary(t, dir, "W5-1k_nats.json", loadgen.Report{Clients: 1000, Joined: 1000, ConnectSeconds: 1, Hub: &loadgen.HubUsage{RSSBytes: 20 << 20, RSSPerClientBytes: 20480}})
 
 	var out bytes.Buffer
-	if err := run(&out, dir, dir, []string{"hubcat", "ncat", "nats"}, nil); err != nil {
+	if err := run(&out, dir, dir, []string{"hubcat", "ncat", "nats", "seed"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	table := out.String()
@@ -44,6 +45,7 @@ func TestTableAndChart(t *testing.T) {
 		"| W1 | hubcat | 10/10 | 1000 | 1.00× |",
 		"| W1 | ncat | failed: exit 1: server exited |",
 		"| W1 | nats | 10/10 | 500 | 0.50× |",
+		"| W1 | seed | failed: 4 of 10 connected, none in the room; connection refused |",
 		"| 12.00 | 3.00× |", // nats p99 against hubcat's 4 ms
 		"| 500 | 0.25× |",   // deliveries per CPU-second
 		"| W5-1k | nats | 1000/1000 | 1.00 | 0.50× | 20.0 | 20.0 | 2.50× | 0 |",
