@@ -172,6 +172,10 @@ type Report struct {
 	WindowStalls         int64   `json:"window_stalls"`
 	Latency              Latency `json:"latency"`
 
+	// LoadgenCPUSeconds is the load generator's own CPU time while
+	// sending (or holding): on a small machine it competes with the hub.
+	LoadgenCPUSeconds float64 `json:"loadgen_cpu_seconds"`
+
 	Hub *HubUsage `json:"hub,omitempty"`
 }
 

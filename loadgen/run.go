@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,6 +75,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	members := joinedClients(clients)
 	rep.Joined = len(members)
 	hub.joined(countAlive(clients))
+	self, _ := sampleProc(os.Getpid())
 	members, stalled := r.stall(members)
 	rep.Stalled = len(stalled)
 
@@ -83,6 +85,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		r.send(ctx, members, rep)
 	}
 	hub.finish(rep)
+	if end, err := sampleProc(os.Getpid()); err == nil {
+		rep.LoadgenCPUSeconds = end.cpuSeconds - self.cpuSeconds
+	}
 	dropped := r.dropped(members)
 	rep.Disconnected = len(dropped)
 	rep.StalledDropped = len(r.dropped(stalled))

@@ -162,23 +162,23 @@ func ratio(a, b float64) string {
 }
 
 func trafficTable(w io.Writer, order []string, workloads map[string][]*result, base string) {
-	fmt.Fprintf(w, "| workload | system | joined | deliveries/s | ÷ %s | lost | dups | garbled | dropped | p50 ms | p99 ms | ÷ %s | max ms | hub CPU s | deliveries per CPU-s | ÷ %s |\n", base, base, base)
-	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintf(w, "| workload | system | joined | deliveries/s | ÷ %s | lost | dups | garbled | dropped | p50 ms | p99 ms | ÷ %s | max ms | hub CPU s | deliveries per CPU-s | ÷ %s | loadgen CPU s |\n", base, base, base)
+	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, wl := range order {
 		b := baseline(workloads[wl], base)
 		for _, r := range workloads[wl] {
 			if r.Error != "" {
-				fmt.Fprintf(w, "| %s | %s | failed: %s |||||||||||||\n", wl, r.system, r.Error)
+				fmt.Fprintf(w, "| %s | %s | failed: %s ||||||||||||||\n", wl, r.system, r.Error)
 				continue
 			}
 			var bd, bp, bc float64
 			if b != nil {
 				bd, bp, bc = b.DeliveriesPerSec, b.Latency.P99, cpuRate(b)
 			}
-			fmt.Fprintf(w, "| %s | %s | %d/%d | %.0f | %s | %d | %d | %d | %d | %.2f | %.2f | %s | %.1f | %.2f | %.0f | %s |\n",
+			fmt.Fprintf(w, "| %s | %s | %d/%d | %.0f | %s | %d | %d | %d | %d | %.2f | %.2f | %s | %.1f | %.2f | %.0f | %s | %.2f |\n",
 				wl, r.system, r.Joined, r.Clients, r.DeliveriesPerSec, ratio(r.DeliveriesPerSec, bd),
 				r.Lost, r.Duplicates, r.Garbled, r.Disconnected, r.Latency.P50, r.Latency.P99, ratio(r.Latency.P99, bp),
-				r.Latency.Max, cpu(r), cpuRate(r), ratio(cpuRate(r), bc))
+				r.Latency.Max, cpu(r), cpuRate(r), ratio(cpuRate(r), bc), r.LoadgenCPUSeconds)
 		}
 	}
 	fmt.Fprintln(w)

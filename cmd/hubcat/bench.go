@@ -159,6 +159,7 @@ func printReport(w io.Writer, r *loadgen.Report) {
 			mib(h.RSSBytes), h.RSSPerClientBytes/1024, mib(h.PeakRSSBytes))
 		fmt.Fprintln(w, b.String())
 	}
+	fmt.Fprintf(w, "loadgen    cpu %.2fs\n", r.LoadgenCPUSeconds)
 }
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
