@@ -165,7 +165,7 @@ func TestDamagedDeliveriesAreCounted(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			addr := chatServer(t, tokenLines(tt.relay))
-			rep := runLoad(t, addr, Config{Clients: clients, Senders: 2, Rate: 100, Duration: 200 * time.Millisecond, Drain: 300 * time.Millisecond})
+			rep := runLoad(t, addr, Config{Clients: clients, Senders: 2, Rate: 100, Duration: 200 * time.Millisecond, Drain: time.Second})
 			if rep.Joined != clients || rep.Sent < 2*10 {
 				t.Fatalf("joined %d of %d, sent %d", rep.Joined, clients, rep.Sent)
 			}

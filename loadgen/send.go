@@ -69,7 +69,7 @@ func (r *run) drain(ctx context.Context, members []*client, expected int64) time
 	for time.Since(lastChange) < r.cfg.Drain && time.Since(start) < time.Minute {
 		var got int64
 		for _, c := range members {
-			got += c.delivered.Load() + c.dups.Load()
+			got += c.delivered.Load()
 		}
 		if got != last {
 			last, lastChange = got, time.Now()
