@@ -160,6 +160,11 @@ section=$out/section.md
   echo "Ratios are against hubcat. Latency charts: $(for n in "${names[@]}"; do [ -f "bench/chat-${n,,}.png" ] && printf '[%s](chat-%s.png) ' "$n" "${n,,}"; done)"
   echo
   cat "$out/table.md"
+  echo "The last two columns extrapolate the hub's RSS linearly from the idle runs. Beyond memory, 100k"
+  echo "clients need a file limit above 100k (here it is 20,000 and cannot be raised, hence 19.9k) and"
+  echo "the kernel's own socket memory (a few KiB per idle TCP connection, not in the hub's RSS); 1M"
+  echo "clients need ulimit -n and fs.nr_open above 1M, and for loopback tests more source addresses"
+  echo "than ports: the load generator spreads clients over 127.0.0.1–254 (about 28k ports each)."
 } >"$section"
 results=bench/RESULTS.md
 [ -f "$results" ] || printf '# Benchmark results\n\n' >"$results"

@@ -185,13 +185,13 @@ func trafficTable(w io.Writer, order []string, workloads map[string][]*result, b
 }
 
 func idleTable(w io.Writer, order []string, workloads map[string][]*result, base string) {
-	fmt.Fprintf(w, "| workload | system | joined | connect s | ÷ %s | hub RSS MiB | KiB per client | ÷ %s | dropped |\n", base, base)
-	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintf(w, "| workload | system | joined | connect s | ÷ %s | hub RSS MiB | KiB per client | ÷ %s | dropped | RSS at 100k clients GiB | at 1M GiB |\n", base, base)
+	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, wl := range order {
 		b := baseline(workloads[wl], base)
 		for _, r := range workloads[wl] {
 			if r.Error != "" {
-				fmt.Fprintf(w, "| %s | %s | failed: %s |||||||\n", wl, r.system, r.Error)
+				fmt.Fprintf(w, "| %s | %s | failed: %s |||||||||\n", wl, r.system, r.Error)
 				continue
 			}
 			var bc, bk float64
@@ -202,12 +202,21 @@ func idleTable(w io.Writer, order []string, workloads map[string][]*result, base
 			if r.Hub != nil {
 				rss = float64(r.Hub.RSSBytes) / (1 << 20)
 			}
-			fmt.Fprintf(w, "| %s | %s | %d/%d | %.2f | %s | %.1f | %.1f | %s | %d |\n",
+			fmt.Fprintf(w, "| %s | %s | %d/%d | %.2f | %s | %.1f | %.1f | %s | %d | %.1f | %.0f |\n",
 				wl, r.system, r.Joined, r.Clients, r.ConnectSeconds, ratio(r.ConnectSeconds, bc),
-				rss, perClientKiB(r), ratio(perClientKiB(r), bk), r.Disconnected)
+				rss, perClientKiB(r), ratio(perClientKiB(r), bk), r.Disconnected, projectGiB(r, 1e5), projectGiB(r, 1e6))
 		}
 	}
 	fmt.Fprintln(w)
+}
+
+// projectGiB extrapolates the hub's RSS to n idle clients from its
+// baseline and per-client figures.
+func projectGiB(r *result, n float64) float64 {
+	if r.Hub == nil {
+		return 0
+	}
+	return (float64(r.Hub.RSSBeforeBytes) + n*r.Hub.RSSPerClientBytes) / (1 << 30)
 }
 
 func cpu(r *result) float64 {

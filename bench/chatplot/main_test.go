@@ -48,7 +48,7 @@ func TestTableAndChart(t *testing.T) {
 		"| W1 | seed | failed: 4 of 10 connected, none in the room; connection refused |",
 		"| 12.00 | 3.00× |", // nats p99 against hubcat's 4 ms
 		"| 500 | 0.25× |",   // deliveries per CPU-second
-		"| W5-1k | nats | 1000/1000 | 1.00 | 0.50× | 20.0 | 20.0 | 2.50× | 0 |",
+		"| W5-1k | nats | 1000/1000 | 1.00 | 0.50× | 20.0 | 20.0 | 2.50× | 0 | 1.9 | 19 |",
 	} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q:\n%s", want, table)
