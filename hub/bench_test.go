@@ -13,6 +13,9 @@ import (
 type plain struct{}
 
 func (*plain) Append(b []byte, ev *hub.Event) []byte {
+	if ev.Kind == hub.KindLeave {
+		return append(append(append(b, ev.Room...), ": "+ev.From+" left ("+ev.Reason.String()+")"...), '\n')
+	}
 	b = append(b, ev.From...)
 	b = append(b, ": "...)
 	b = append(b, ev.Text...)
