@@ -50,9 +50,8 @@ func BenchmarkLoopbackFanOut(b *testing.B) {
 	runtime.ReadMemStats(&before)
 	b.ResetTimer()
 	var wg sync.WaitGroup
-	for i, c := range conns {
-		// Each client also hears the later clients and the sender join.
-		wg.Go(func() { countLines(c, b.N+members-i) })
+	for _, c := range conns {
+		wg.Go(func() { countMessages(c, b.N) })
 	}
 	go func() {
 		bw := bufio.NewWriterSize(sender, 64<<10)
@@ -69,15 +68,29 @@ func BenchmarkLoopbackFanOut(b *testing.B) {
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/deliveries, "allocs/delivery")
 }
 
-// countLines reads until n newlines have arrived.
-func countLines(c net.Conn, n int) {
+// countMessages reads until n chat lines ("<name> text") have arrived,
+// ignoring notices.
+func countMessages(c net.Conn, n int) {
 	buf := make([]byte, 64<<10)
+	atStart, isMsg := true, false
 	for seen := 0; seen < n; {
 		k, err := c.Read(buf)
 		if err != nil {
 			return
 		}
-		seen += bytes.Count(buf[:k], []byte("\n"))
+		for b := buf[:k]; len(b) > 0; {
+			if atStart {
+				isMsg, atStart = b[0] == '<', false
+			}
+			i := bytes.IndexByte(b, '\n')
+			if i < 0 {
+				break
+			}
+			if isMsg {
+				seen++
+			}
+			atStart, b = true, b[i+1:]
+		}
 	}
 }
 

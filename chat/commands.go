@@ -59,7 +59,7 @@ func (s *Server) handle(m *hub.Member, l []byte) (quit bool) {
 	case "who":
 		names, err := m.Who()
 		if err == nil {
-			m.Notice(fmt.Sprintf("in %s (%d): %s", m.Room(), len(names), strings.Join(names, ", ")))
+			m.Notice(fmt.Sprintf("in %s (%d): %s", m.Room(), len(names), listNames(names[:min(len(names), maxWho)], len(names))))
 		}
 		s.report(m, err)
 	case "msg":
@@ -114,16 +114,16 @@ func (s *Server) join(m *hub.Member, room string) {
 		m.Notice("usage: /join ROOM")
 		return
 	}
-	others, err := m.Join(room)
+	p, err := m.Join(room)
 	if err != nil {
 		m.Notice(fmt.Sprintf("cannot join %q: %v", room, err))
 		return
 	}
-	if len(others) == 0 {
+	if p.Total == 0 {
 		m.Notice("you joined " + m.Room() + "; nobody else is here")
 		return
 	}
-	m.Notice(fmt.Sprintf("you joined %s; here: %s", m.Room(), strings.Join(others, ", ")))
+	m.Notice(fmt.Sprintf("you joined %s; here: %s", m.Room(), listNames(p.Names, p.Total)))
 }
 
 func (s *Server) rooms(m *hub.Member) {
@@ -157,4 +157,16 @@ func (s *Server) history(m *hub.Member, arg string) {
 	m.Notice(fmt.Sprintf("last %d events in %s:", len(events), m.Room()))
 	m.Replay(events)
 	m.Notice("end of history")
+}
+
+// maxWho bounds the names /who prints.
+const maxWho = 200
+
+// listNames joins names, saying how many more there are beyond them.
+func listNames(names []string, total int) string {
+	s := strings.Join(names, ", ")
+	if more := total - len(names); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s
 }

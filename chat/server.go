@@ -2,10 +2,11 @@
 // TLS, Unix, or anything else) into a hub.Member, reading lines and
 // commands from the peer and writing the member's outbox back to it.
 //
-// Each connection has two goroutines: the handler goroutine reads and runs
-// commands; one writer goroutine is the only one that writes to the
-// connection, draining the outbox in batches with a deadline on every
-// write. See package hub for the fan-out and slow-consumer policy.
+// Each connection has one goroutine that reads and runs commands. Writes
+// happen on the hub's outbox writer, a goroutine that exists only while
+// output is pending and is the only one writing to the connection, in
+// batches with a deadline on every write. See package hub for the fan-out
+// and slow-consumer policy.
 package chat
 
 import (
@@ -71,17 +72,17 @@ func NewServer(h *hub.Hub, cfg Config) *Server {
 // ServeConn runs one client until it quits, breaks, is cut off, or ctx is
 // cancelled (the server is shutting down, and the client is told so).
 func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
-	m, err := s.hub.Attach(c.RemoteAddr().String(), TextFormat, func() { c.Close() })
+	m, err := s.hub.Attach(hub.Peer{
+		Addr:   c.RemoteAddr().String(),
+		Format: TextFormat,
+		Write:  s.writer(c),
+		Hangup: func() { c.Close() },
+	})
 	if err != nil {
 		c.SetWriteDeadline(time.Now().Add(time.Second))
 		io.WriteString(c, "*** server shutting down\n")
 		return
 	}
-	wrote := make(chan struct{})
-	go func() {
-		defer close(wrote)
-		s.writeLoop(c, m)
-	}()
 	stop := context.AfterFunc(ctx, func() {
 		m.Notice("server shutting down")
 		m.Outbox().Close()
@@ -91,28 +92,17 @@ func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 	reason := s.readLoop(ctx, c, m)
 	stop()
 	m.Leave(reason)
-	<-wrote
+	<-m.Outbox().Done()
 	lingeringClose(c)
 }
 
-// writeLoop drains the member's outbox to c until it is closed.
-func (s *Server) writeLoop(c net.Conn, m *hub.Member) {
-	var spare []byte
-	for {
-		b, ok := m.Outbox().Next(spare)
-		if !ok {
-			return
-		}
+// writer returns the hub's write function for c: one write per batch,
+// each under the write deadline.
+func (s *Server) writer(c net.Conn) hub.WriteFunc {
+	return func(b []byte) error {
 		c.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-		if _, err := c.Write(b); err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				m.Disconnect(hub.SlowConsumer)
-			} else {
-				m.Disconnect(hub.WriteError)
-			}
-			return
-		}
-		spare = b
+		_, err := c.Write(b)
+		return err
 	}
 }
 

@@ -74,6 +74,8 @@ type DialConfig struct {
 	LocalAddr net.Addr
 	// Family restricts name resolution: "4", "6" or "" for either.
 	Family string
+	// Resolver looks names up; nil means the system's.
+	Resolver *net.Resolver
 }
 
 // Dial connects to e. Errors are *Error values with a [ErrorKind].
@@ -83,7 +85,7 @@ func Dial(ctx context.Context, e Endpoint, cfg DialConfig) (net.Conn, error) {
 		ctx, cancel = context.WithTimeout(ctx, cfg.Timeout)
 		defer cancel()
 	}
-	d := net.Dialer{LocalAddr: cfg.LocalAddr}
+	d := net.Dialer{LocalAddr: cfg.LocalAddr, Resolver: cfg.Resolver}
 	network := e.Network()
 	if network != "unix" {
 		network += cfg.Family

@@ -35,6 +35,11 @@ type Config struct {
 	Bus Bus
 	// Logger receives joins, leaves and cut-offs; nil means slog.Default().
 	Logger *slog.Logger
+	// AnnounceLimit is the room size above which joins, leaves and renames
+	// are no longer announced to the room (a crowd's comings and goings
+	// would drown its talk, and cost O(members) writes each). Zero means
+	// 100; negative means always announce.
+	AnnounceLimit int
 	// Now is the clock; nil means time.Now. Tests may set it.
 	Now func() time.Time
 }
@@ -76,6 +81,9 @@ func New(cfg Config) *Hub {
 	if cfg.OutboxBytes <= 0 {
 		cfg.OutboxBytes = 1 << 20
 	}
+	if cfg.AnnounceLimit == 0 {
+		cfg.AnnounceLimit = 100
+	}
 	if cfg.History == nil {
 		cfg.History = NewMemoryHistory(1000)
 	}
@@ -89,15 +97,27 @@ func New(cfg Config) *Hub {
 	return h
 }
 
+// Peer is the front end's side of a member.
+type Peer struct {
+	// Addr is the peer's address, for logs and the greeting.
+	Addr string
+	// Format renders events for this peer.
+	Format Format
+	// Write writes a batch of rendered bytes (see WriteFunc).
+	Write WriteFunc
+	// Hangup closes the connection when the hub cuts the member off. It
+	// is called at most once, on its own goroutine.
+	Hangup func()
+}
+
 // Attach is how a front end brings a connection in: the member gets a
-// unique guest name and an outbox, and is not yet in any room. addr is the
-// peer's address for logs; f renders its events; closeConn is called
-// (from any goroutine, at most once) when the hub cuts the member off.
-func (h *Hub) Attach(addr string, f Format, closeConn func()) (*Member, error) {
+// unique guest name and an outbox, and is not yet in any room.
+func (h *Hub) Attach(p Peer) (*Member, error) {
 	if h.closing.Load() {
 		return nil, ErrClosed
 	}
-	m := &Member{hub: h, addr: addr, format: f, out: newOutbox(h.cfg.OutboxBytes), closeConn: closeConn}
+	m := &Member{hub: h, addr: p.Addr, format: p.Format, closeConn: p.Hangup}
+	m.out = newOutbox(h.cfg.OutboxBytes, p.Write, m.cutOff)
 	h.mu.Lock()
 	for {
 		name := "guest-" + strconv.FormatUint(h.guests.Add(1), 10)
@@ -108,7 +128,7 @@ func (h *Hub) Attach(addr string, f Format, closeConn func()) (*Member, error) {
 		}
 	}
 	h.mu.Unlock()
-	h.log.Info("connect", "member", m.name, "remote", addr)
+	h.log.Info("connect", "member", m.name, "remote", p.Addr)
 	return m, nil
 }
 

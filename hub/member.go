@@ -74,22 +74,23 @@ func (m *Member) send(ev *Event) {
 	}
 }
 
-// Join moves the member into room (leaving its current one) and returns
-// the names of those already there. Joining the current room is a no-op.
-func (m *Member) Join(room string) (others []string, err error) {
+// Join moves the member into room (leaving its current one) and reports
+// who was already there. Joining the current room changes nothing.
+func (m *Member) Join(room string) (Presence, error) {
 	if !ValidRoom(room) {
-		return nil, ErrBadRoom
+		return Presence{}, ErrBadRoom
 	}
 	if m.room != nil && fold(m.room.name) == fold(room) {
-		return m.room.names(), nil
+		names := m.room.names()
+		return Presence{Names: names[:min(len(names), MaxListed)], Total: len(names)}, nil
 	}
 	m.Part()
 	for {
 		r := m.hub.room(room)
-		if others, ok := r.add(m); ok {
+		if p, ok := r.add(m); ok {
 			m.room = r
-			m.hub.log.Info("join", "member", m.Name(), "room", r.name)
-			return others, nil
+			m.hub.log.Debug("join", "member", m.Name(), "room", r.name)
+			return p, nil
 		}
 	}
 }
@@ -146,7 +147,7 @@ func (m *Member) Rename(name string) error {
 	h.mu.Unlock()
 	h.log.Info("rename", "from", old, "to", name, "remote", m.addr)
 	if m.room != nil && old != name {
-		m.room.publish(&Event{Kind: KindRename, From: old, Text: name}, m)
+		m.room.announce(&Event{Kind: KindRename, From: old, Text: name}, m)
 	}
 	return nil
 }

@@ -40,20 +40,38 @@ func (r *Room) size() int {
 	return len(r.members)
 }
 
-// add puts m in the room, announces it to the others and returns the names
-// of those already there. ok is false if the room died meanwhile.
-func (r *Room) add(m *Member) (others []string, ok bool) {
+// Presence describes who was in a room when a member joined it.
+type Presence struct {
+	Names []string // some of those already there: at most MaxListed
+	Total int      // how many were there
+}
+
+// MaxListed bounds the names a Presence lists.
+const MaxListed = 20
+
+// add puts m in the room, announces it to the others and reports who was
+// there. ok is false if the room died meanwhile.
+func (r *Room) add(m *Member) (p Presence, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.dead {
-		return nil, false
+		return p, false
 	}
-	for _, o := range r.members {
-		others = append(others, o.Name())
+	p.Total = len(r.members)
+	for _, o := range r.members[:min(len(r.members), MaxListed)] {
+		p.Names = append(p.Names, o.Name())
 	}
 	r.members = append(r.members, m)
-	r.publishLocked(&Event{Kind: KindJoin, From: m.Name()}, m)
-	return others, true
+	r.announceLocked(&Event{Kind: KindJoin, From: m.Name()}, m)
+	return p, true
+}
+
+// announceLocked publishes a join, leave or rename unless the room is too
+// big for announcements. r.mu must be held.
+func (r *Room) announceLocked(ev *Event, from *Member) {
+	if limit := r.hub.cfg.AnnounceLimit; limit < 0 || len(r.members) <= limit {
+		r.publishLocked(ev, from)
+	}
 }
 
 // remove takes m out of the room, announcing why unless the hub is
@@ -67,13 +85,20 @@ func (r *Room) remove(m *Member, reason CloseReason) {
 	}
 	r.members = slices.Delete(r.members, i, i+1)
 	if !r.hub.closing.Load() {
-		r.publishLocked(&Event{Kind: KindLeave, From: m.Name(), Reason: reason}, m)
+		r.announceLocked(&Event{Kind: KindLeave, From: m.Name(), Reason: reason}, m)
 	}
 	empty := len(r.members) == 0
 	r.mu.Unlock()
 	if empty {
 		r.hub.retire(r)
 	}
+}
+
+// announce is announceLocked for callers without the lock.
+func (r *Room) announce(ev *Event, from *Member) {
+	r.mu.Lock()
+	r.announceLocked(ev, from)
+	r.mu.Unlock()
 }
 
 // publish sequences ev and delivers it to every member but from.

@@ -1,15 +1,20 @@
 package line
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 )
 
 // DefaultMaxLength is the line limit when none is given.
 const DefaultMaxLength = 4096
+
+// Buffer sizes: a Reader starts small, so an idle connection costs little,
+// grows while reads keep filling it, and shrinks again when traffic is light.
+const (
+	minBuffer = 256
+	maxBuffer = 64 << 10
+)
 
 // TooLongError reports a line over the limit. The line has been discarded;
 // the Reader is ready for the next one.
@@ -33,10 +38,14 @@ type Line struct {
 
 // Reader reads cleaned lines of at most a given length.
 type Reader struct {
-	br      *bufio.Reader
-	max     int
-	scratch []byte
-	telnet  telnetState
+	src        io.Reader
+	max        int
+	buf        []byte
+	start, end int   // buf[start:end] is read but not yet returned
+	err        error // the source's error, returned once buffered lines are done
+	filled     bool  // the last read filled all the free space: grow
+	scratch    []byte
+	telnet     telnetState
 }
 
 // NewReader returns a Reader of lines up to max bytes (the ending not
@@ -45,36 +54,86 @@ func NewReader(r io.Reader, max int) *Reader {
 	if max <= 0 {
 		max = DefaultMaxLength
 	}
-	// Room for the longest line, its CR LF, and telnet bytes around it.
-	return &Reader{br: bufio.NewReaderSize(r, max+64), max: max}
+	return &Reader{src: r, max: max}
 }
 
 // ReadLine returns the next line. At the end of input a final unterminated
 // line is returned before io.EOF. An over-long line yields *TooLongError
 // and is skipped.
 func (r *Reader) ReadLine() (Line, error) {
-	raw, err := r.br.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		return Line{}, r.skipLong(len(raw))
+	scanned := 0
+	for {
+		if i := bytes.IndexByte(r.buf[r.start+scanned:r.end], '\n'); i >= 0 {
+			raw := r.buf[r.start : r.start+scanned+i+1]
+			r.start += scanned + i + 1
+			return r.clean(raw)
+		}
+		scanned = r.end - r.start
+		if scanned > r.max+1 { // even a final CR leaves more than max
+			return Line{}, r.skipLong()
+		}
+		if r.err != nil {
+			if scanned == 0 {
+				return Line{}, r.err
+			}
+			raw := r.buf[r.start:r.end]
+			r.start = r.end
+			return r.clean(raw)
+		}
+		r.fill()
 	}
-	if err != nil && (err != io.EOF || len(raw) == 0) {
-		return Line{}, err
-	}
-	return r.clean(raw)
 }
 
+// fill reads once from the source into the free end of the buffer, making
+// room first.
+func (r *Reader) fill() {
+	if r.start == r.end {
+		r.start, r.end = 0, 0
+		if cap(r.buf) > minBuffer && !r.filled {
+			r.buf = nil // traffic is light again: give the big buffer back
+		}
+	}
+	switch {
+	case r.buf == nil:
+		r.buf = make([]byte, minBuffer)
+	case r.end == len(r.buf) && (r.filled || r.start == 0) && len(r.buf) < r.bufferLimit():
+		grown := make([]byte, min(2*len(r.buf), r.bufferLimit()))
+		r.end = copy(grown, r.buf[r.start:r.end])
+		r.start, r.buf = 0, grown
+	case r.end == len(r.buf):
+		r.end = copy(r.buf, r.buf[r.start:r.end])
+		r.start = 0
+	}
+	n, err := r.src.Read(r.buf[r.end:])
+	r.filled = n == len(r.buf)-r.end
+	r.end += n
+	if err != nil {
+		r.err = err
+	}
+}
+
+// bufferLimit is the most the buffer grows to: enough for the longest line
+// with its CR LF, and at least maxBuffer for throughput.
+func (r *Reader) bufferLimit() int { return max(maxBuffer, r.max+3) }
+
 // skipLong discards the rest of an over-long line.
-func (r *Reader) skipLong(size int) error {
+func (r *Reader) skipLong() error {
+	size := 0
 	for {
-		raw, err := r.br.ReadSlice('\n')
-		size += len(raw)
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
+		if i := bytes.IndexByte(r.buf[r.start:r.end], '\n'); i >= 0 {
+			size += i
+			if i > 0 && r.buf[r.start+i-1] == '\r' {
+				size--
+			}
+			r.start += i + 1
+			return &TooLongError{Limit: r.max, Size: size}
 		}
-		if err != nil && err != io.EOF {
-			return err
+		size += r.end - r.start
+		r.start = r.end
+		if r.err != nil {
+			return &TooLongError{Limit: r.max, Size: size}
 		}
-		return &TooLongError{Limit: r.max, Size: size - trailing(raw)}
+		r.fill()
 	}
 }
 
@@ -90,13 +149,15 @@ func trailing(raw []byte) int {
 }
 
 // clean strips the ending and sanitises raw, in place when it is already
-// clean printable ASCII (the common case, which allocates nothing).
+// clean printable ASCII (the common case, which allocates nothing). The
+// limit applies to the raw line, so the verdict never depends on how the
+// input was segmented, and again to the result, which repair may lengthen.
 func (r *Reader) clean(raw []byte) (Line, error) {
 	raw = raw[:len(raw)-trailing(raw)]
+	if len(raw) > r.max {
+		return Line{}, &TooLongError{Limit: r.max, Size: len(raw)}
+	}
 	if plainASCII(raw) && r.telnet == telnetData {
-		if len(raw) > r.max {
-			return Line{}, &TooLongError{Limit: r.max, Size: len(raw)}
-		}
 		return Line{Text: raw}, nil
 	}
 	out, repaired := r.sanitize(r.scratch[:0], raw)

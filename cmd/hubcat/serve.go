@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +32,7 @@ type serveOptions struct {
 	shutdownTimeout time.Duration
 	logLevel        string
 	logJSON         bool
+	cpuProfile      string
 }
 
 func serveCmd(std stdio) *cobra.Command {
@@ -62,6 +65,7 @@ Logs go to stderr. SIGINT or SIGTERM tells every client, flushes and exits.`,
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 5*time.Second, "how long shutdown waits for clients to be told and flushed")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&o.logJSON, "log-json", false, "log JSON lines instead of text")
+	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a CPU profile (pprof) to this file until shutdown")
 	return cmd
 }
 
@@ -73,6 +77,13 @@ func runServe(ctx context.Context, std stdio, o serveOptions) error {
 	listeners, err := openListeners(ctx, o, log)
 	if err != nil {
 		return err
+	}
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	o.chat.Logger = log
 	h := hub.New(hub.Config{OutboxBytes: o.outbox, Logger: log})
@@ -160,4 +171,17 @@ func newLogger(w io.Writer, level string, asJSON bool) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return slog.New(slog.NewTextHandler(w, opts)), nil
+}
+
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
