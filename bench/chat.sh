@@ -73,6 +73,7 @@ fi
 
 port=17300
 pid=""
+[ $replot = 1 ] || cut -d' ' -f1-3 /proc/loadavg >"$out/load-start"
 
 # start SYSTEM: runs it on a fresh loopback port; sets port and pid.
 start() {
@@ -139,6 +140,7 @@ for w in "${workloads[@]}"; do
   done
 done
 
+[ $replot = 1 ] || cut -d' ' -f1-3 /proc/loadavg >"$out/load-end"
 charts=$out
 [ $quick = 1 ] || charts=bench
 "$out/chatplot" -dir "$out" -charts "$charts" -systems "${systems// /,}" -workloads "${names[*]}" >"$out/table.md"
@@ -152,7 +154,8 @@ section=$out/section.md
   echo "## Chat"
   echo
   echo "\`bench/chat.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores shared by the hub and the load generator"
-  echo "(and, at the time, other work on the machine: compare ratios from the same run)."
+  echo "(and by other work on the machine: load average $(cat "$out/load-start" 2>/dev/null) at the start, $(cat "$out/load-end" 2>/dev/null) at the end;"
+  echo "compare ratios from the same run, and expect run-to-run noise in the latencies)."
   echo "Workloads: W1 100 clients, 10 senders × 50/s; W2 1,000 clients, 20 × 20/s; W3 5,000 clients,"
   echo "10 × 10/s; W4 200 clients all sending flat out (window of 64 per sender); W5 idle clients held."
   echo "W2-1k is W2 with 1 KiB lines; W2-stall is W2-1k with one client that stops reading when sending"

@@ -59,9 +59,22 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	stopProgress := r.reportProgress()
 	defer stopProgress()
-
-	clients, fails, firstErr := r.connect(ctx)
+	clients, err := r.open(ctx, rep)
+	if err != nil {
+		return nil, err
+	}
 	defer r.closeAll(clients)
+	members := r.load(ctx, clients, hub, rep)
+	stopProgress()
+	r.closeAll(clients)
+	r.tally(members, rep)
+	return rep, nil
+}
+
+// open connects the clients, waits until they are all in the room and the
+// server has gone quiet, and returns the connected ones.
+func (r *run) open(ctx context.Context, rep *Report) ([]*client, error) {
+	clients, fails, firstErr := r.connect(ctx)
 	rep.Connected, rep.ConnectErrors = len(clients), fails
 	if firstErr != nil {
 		rep.FirstConnectError = firstErr.Error()
@@ -72,15 +85,20 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r.join(ctx, clients)
 	rep.ConnectSeconds = time.Since(r.base).Seconds()
 	r.settle(ctx, clients)
+	return clients, nil
+}
+
+// load runs the measured phase, sending or holding idle, and returns the
+// receiving members; the hub and the generator are sampled around it.
+func (r *run) load(ctx context.Context, clients []*client, hub *hubProbe, rep *Report) []*client {
 	members := joinedClients(clients)
 	rep.Joined = len(members)
 	hub.joined(countAlive(clients))
 	self, _ := sampleProc(os.Getpid())
 	members, stalled := r.stall(members)
 	rep.Stalled = len(stalled)
-
-	if cfg.Senders == 0 {
-		r.hold(ctx, members)
+	if r.cfg.Senders == 0 {
+		r.hold(ctx)
 	} else {
 		r.send(ctx, members, rep)
 	}
@@ -91,13 +109,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	dropped := r.dropped(members)
 	rep.Disconnected = len(dropped)
 	rep.StalledDropped = len(r.dropped(stalled))
-	stopProgress()
-	r.closeAll(clients)
-	if len(dropped) > 0 && dropped[0].readErr != nil {
-		rep.FirstDisconnectError = dropped[0].readErr.Error()
+	if len(dropped) > 0 {
+		<-dropped[0].done // its reader has ended, so readErr is set
+		rep.FirstDisconnectError = fmt.Sprint(dropped[0].readErr)
 	}
-	r.tally(members, rep)
-	return rep, nil
+	return members
 }
 
 // connect opens cfg.Clients connections with bounded concurrency and
@@ -305,6 +321,9 @@ func countAlive(clients []*client) int {
 	return n
 }
 
+// stalledReadBuffer is the socket receive buffer of a stalled client.
+const stalledReadBuffer = 4096
+
 // stall takes cfg.Stalled clients off the end of members and makes them
 // stop reading, as a client that hangs would; the rest go on receiving.
 func (r *run) stall(members []*client) (receivers, stalled []*client) {
@@ -313,12 +332,17 @@ func (r *run) stall(members []*client) (receivers, stalled []*client) {
 	for _, c := range stalled {
 		c.member.Store(false)
 		c.stalled.Store(true)
+		// A small receive buffer makes the server feel the stall within
+		// seconds instead of after megabytes of kernel buffering.
+		if tc, ok := c.conn.(interface{ SetReadBuffer(int) error }); ok {
+			tc.SetReadBuffer(stalledReadBuffer)
+		}
 	}
 	return receivers, stalled
 }
 
 // hold keeps idle connections open for the run's duration.
-func (r *run) hold(ctx context.Context, _ []*client) {
+func (r *run) hold(ctx context.Context) {
 	r.setPhase("holding")
 	t := time.NewTimer(r.cfg.Duration)
 	defer t.Stop()

@@ -175,9 +175,9 @@ func trafficTable(w io.Writer, order []string, workloads map[string][]*result, b
 			if b != nil {
 				bd, bp, bc = b.DeliveriesPerSec, b.Latency.P99, cpuRate(b)
 			}
-			fmt.Fprintf(w, "| %s | %s | %d/%d | %.0f | %s | %d | %d | %d | %d | %.2f | %.2f | %s | %.1f | %.2f | %.0f | %s | %.2f |\n",
+			fmt.Fprintf(w, "| %s | %s | %d/%d | %.0f | %s | %d | %d | %d | %s | %.2f | %.2f | %s | %.1f | %.2f | %.0f | %s | %.2f |\n",
 				wl, r.system, r.Joined, r.Clients, r.DeliveriesPerSec, ratio(r.DeliveriesPerSec, bd),
-				r.Lost, r.Duplicates, r.Garbled, r.Disconnected, r.Latency.P50, r.Latency.P99, ratio(r.Latency.P99, bp),
+				r.Lost, r.Duplicates, r.Garbled, dropped(r), r.Latency.P50, r.Latency.P99, ratio(r.Latency.P99, bp),
 				r.Latency.Max, cpu(r), cpuRate(r), ratio(cpuRate(r), bc), r.LoadgenCPUSeconds)
 		}
 	}
@@ -217,6 +217,15 @@ func projectGiB(r *result, n float64) float64 {
 		return 0
 	}
 	return (float64(r.Hub.RSSBeforeBytes) + n*r.Hub.RSSPerClientBytes) / (1 << 30)
+}
+
+// dropped says how many receiving clients the server disconnected and,
+// in a stall workload, how many of the stalled clients it cut off.
+func dropped(r *result) string {
+	if r.Stalled == 0 {
+		return fmt.Sprint(r.Disconnected)
+	}
+	return fmt.Sprintf("%d (stalled: %d of %d cut off)", r.Disconnected, r.StalledDropped, r.Stalled)
 }
 
 func cpu(r *result) float64 {
