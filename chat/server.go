@@ -73,10 +73,11 @@ func NewServer(h *hub.Hub, cfg Config) *Server {
 // cancelled (the server is shutting down, and the client is told so).
 func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 	m, err := s.hub.Attach(hub.Peer{
-		Addr:   c.RemoteAddr().String(),
-		Format: TextFormat,
-		Write:  s.writer(c),
-		Hangup: func() { c.Close() },
+		Addr:     c.RemoteAddr().String(),
+		Format:   TextFormat,
+		Write:    s.writer(c),
+		TryWrite: tryWriter(c),
+		Hangup:   func() { c.Close() },
 	})
 	if err != nil {
 		c.SetWriteDeadline(time.Now().Add(time.Second))
@@ -132,6 +133,9 @@ func (s *Server) readLoop(ctx context.Context, c net.Conn, m *hub.Member) hub.Cl
 		if quit := s.handle(m, l.Text); quit {
 			return hub.ClientQuit
 		}
+		if lr.Buffered() == 0 {
+			m.Flush() // no more input at hand: send this burst on its way
+		}
 		if flood != nil && !flood.wait(ctx, m) {
 			return hub.ServerShutdown
 		}
@@ -172,6 +176,7 @@ func (g *floodGate) wait(ctx context.Context, m *hub.Member) bool {
 		g.warned = true
 		m.Notice("flood control: you are sending too fast; your lines are being delayed")
 	}
+	m.Flush() // what was said before the wait goes out now
 	return g.lim.Wait(ctx) == nil
 }
 

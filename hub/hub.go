@@ -105,6 +105,9 @@ type Peer struct {
 	Format Format
 	// Write writes a batch of rendered bytes (see WriteFunc).
 	Write WriteFunc
+	// TryWrite, if set, writes without blocking (see TryWriteFunc); the
+	// hub then delivers inline when the peer keeps up.
+	TryWrite TryWriteFunc
 	// Hangup closes the connection when the hub cuts the member off. It
 	// is called at most once, on its own goroutine.
 	Hangup func()
@@ -117,7 +120,7 @@ func (h *Hub) Attach(p Peer) (*Member, error) {
 		return nil, ErrClosed
 	}
 	m := &Member{hub: h, addr: p.Addr, format: p.Format, closeConn: p.Hangup}
-	m.out = newOutbox(h.cfg.OutboxBytes, p.Write, m.cutOff)
+	m.out = newOutbox(h.cfg.OutboxBytes, p, m.cutOff)
 	h.mu.Lock()
 	for {
 		name := "guest-" + strconv.FormatUint(h.guests.Add(1), 10)
