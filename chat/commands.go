@@ -32,15 +32,9 @@ func (s *Server) greet(m *hub.Member) {
 	s.join(m, hub.DefaultRoom)
 }
 
-// handle runs one line from the member; it reports whether the member quit.
-func (s *Server) handle(m *hub.Member, l []byte) (quit bool) {
-	cmd, text, isCmd := line.ParseCommand(l)
-	if !isCmd {
-		if len(text) > 0 {
-			s.report(m, m.Say(string(text)))
-		}
-		return false
-	}
+// command runs one command from the member; it reports whether the member
+// quit.
+func (s *Server) command(m *hub.Member, cmd line.Command) (quit bool) {
 	switch cmd.Verb {
 	case "nick":
 		s.nick(m, cmd.Args)

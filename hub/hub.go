@@ -46,7 +46,8 @@ type Config struct {
 
 // History stores room events so late joiners can catch up. The hub calls
 // Append under the room's lock, in sequence order; implementations should
-// be quick (buffer and write behind) and safe for concurrent use.
+// be quick (buffer and write behind), safe for concurrent use, and must
+// copy what they keep: the hub reuses ev after Append returns.
 type History interface {
 	Append(ev *Event) error
 	// Recent returns up to n of the latest events of room, oldest first.
@@ -57,8 +58,8 @@ type History interface {
 }
 
 // Bus carries events between hubs. Publish is called for every event that
-// originates on this hub; events from other hubs are handed back through
-// Hub.Deliver.
+// originates on this hub (and must not keep ev past its return); events
+// from other hubs are handed back through Hub.Deliver.
 type Bus interface {
 	Publish(ev *Event) error
 }

@@ -15,10 +15,9 @@ type Member struct {
 	format    Format
 	out       *Outbox
 	closeConn func()
-	room      *Room     // owned by the reader goroutine
-	left      bool      // owned by the reader goroutine
-	unflushed flushList // outboxes this member's messages claimed; owned by the reader goroutine
-	said      int       // messages since the last Flush; owned by the reader goroutine
+	room      *Room   // owned by the reader goroutine
+	left      bool    // owned by the reader goroutine
+	burst     []Event // reused for Say's events; owned by the reader goroutine
 
 	cutOnce sync.Once
 	cut     atomic.Uint32 // CloseReason set when the hub cut the member off
@@ -90,7 +89,6 @@ func (m *Member) Join(room string) (Presence, error) {
 		names := m.room.names()
 		return Presence{Names: names[:min(len(names), MaxListed)], Total: len(names)}, nil
 	}
-	m.Flush()
 	m.Part()
 	for {
 		r := m.hub.room(room)
@@ -104,42 +102,35 @@ func (m *Member) Join(room string) (Presence, error) {
 
 // Part leaves the current room, if any.
 func (m *Member) Part() {
-	m.Flush()
 	if m.room != nil {
 		m.room.remove(m, StillConnected)
 		m.room = nil
 	}
 }
 
-// Say sends text to the member's room.
-func (m *Member) Say(text string) error { return m.toRoom(KindMessage, text) }
+// Say sends lines to the member's room, in order. A front end that has
+// several lines at hand passes them together: they are sequenced under one
+// lock and reach each recipient as one write.
+func (m *Member) Say(lines ...string) error { return m.toRoom(KindMessage, lines) }
 
 // Act sends an action ("/me waves") to the member's room.
-func (m *Member) Act(text string) error { return m.toRoom(KindAction, text) }
+func (m *Member) Act(text string) error { return m.toRoom(KindAction, []string{text}) }
 
-// maxUnflushed bounds how many messages Say and Act queue before flushing
-// by themselves, which bounds the latency a burst adds.
-const maxUnflushed = 64
-
-func (m *Member) toRoom(k Kind, text string) error {
+func (m *Member) toRoom(k Kind, lines []string) error {
 	if m.room == nil {
 		return ErrNotInRoom
 	}
-	m.room.publish(&Event{Kind: k, From: m.Name(), Text: text}, m, &m.unflushed)
-	if m.said++; m.said >= maxUnflushed {
-		m.Flush()
+	if len(lines) == 0 {
+		return nil
 	}
+	name := m.Name()
+	m.burst = m.burst[:0]
+	for _, text := range lines {
+		m.burst = append(m.burst, Event{Kind: k, From: name, Text: text})
+	}
+	m.room.publish(m.burst, m)
+	clear(m.burst) // let the texts go
 	return nil
-}
-
-// Flush writes out what this member's messages queued to the others. Say
-// and Act leave their writes pending so a burst of lines leaves in one
-// write per recipient; a front end calls Flush when it has no more input
-// at hand (before it would block reading). Say flushes by itself every
-// maxUnflushed messages, and every other operation flushes at once.
-func (m *Member) Flush() {
-	m.said = 0
-	m.unflushed.flush()
 }
 
 // Private sends text to the member named to, wherever it is.
@@ -172,7 +163,6 @@ func (m *Member) Rename(name string) error {
 	h.mu.Unlock()
 	h.log.Info("rename", "from", old, "to", name, "remote", m.addr)
 	if m.room != nil && old != name {
-		m.Flush()
 		m.room.announce(&Event{Kind: KindRename, From: old, Text: name}, m)
 	}
 	return nil
@@ -202,7 +192,6 @@ func (m *Member) Leave(reason CloseReason) {
 		return
 	}
 	m.left = true
-	m.Flush()
 	if cut := m.CutReason(); cut != StillConnected {
 		reason = cut
 	}

@@ -11,7 +11,7 @@ import (
 // room for the next batch; when writing stops, only a small buffer stays,
 // so tens of thousands of quiet connections stay cheap.
 const (
-	keepWhileBusy = 64 << 10
+	keepWhileBusy = 1 << 20
 	keepWhileIdle = 256
 )
 
@@ -20,6 +20,10 @@ const (
 // a busy room keeps one writer, short enough that a quiet one soon costs
 // none.
 const writerLinger = 200 * time.Millisecond
+
+// congestedLinger is how long a writer goroutine started because a peer's
+// socket was full keeps batching before inline writes take over again.
+const congestedLinger = 20 * time.Millisecond
 
 // WriteFunc writes one batch of rendered bytes to a member's peer, blocking
 // as needed. The hub calls it from one goroutine at a time and never under
@@ -39,14 +43,14 @@ type TryWriteFunc func(b []byte) (n int, err error)
 //
 // Exactly one party holds the writer role at a time. Whoever pushes into an
 // outbox with no writer takes the role and flushes it after leaving the
-// room lock — a sender's reader goroutine does so once per burst of input
-// lines (see Member.Flush), so many lines leave in one write. With a
-// TryWriteFunc the flush is inline and never blocks: a line reaches a
+// room lock — once per burst of lines (see Member.Say), so many lines leave
+// in one write. With a TryWriteFunc the flush is inline and never blocks: a line reaches a
 // reading member with one system call and no goroutine switch. When the
 // peer would block, or has no TryWriteFunc, a writer goroutine takes over,
 // writes batch after batch (swapping buffers, so pushes go on meanwhile)
-// and ends when the outbox is empty (after writerLinger without inline
-// writes). An idle member costs no goroutine.
+// and ends once the outbox has stayed empty for a while (congestedLinger,
+// or writerLinger without inline writes). An idle member costs no
+// goroutine.
 type Outbox struct {
 	write WriteFunc
 	try   TryWriteFunc
@@ -102,7 +106,7 @@ func (o *Outbox) signal() {
 // flush writes what is pending; the caller holds the writer role.
 func (o *Outbox) flush() {
 	if o.try == nil {
-		go o.drain()
+		go o.drain(nil)
 		return
 	}
 	for {
@@ -116,8 +120,7 @@ func (o *Outbox) flush() {
 			continue // take sees the drop and gives up the role
 		}
 		if n < len(b) { // the peer is full: a goroutine waits for it
-			o.putBack(b[n:])
-			go o.drain()
+			go o.drain(b[n:])
 			return
 		}
 		o.recycle(b)
@@ -150,17 +153,15 @@ func (o *Outbox) recycle(b []byte) {
 	}
 }
 
-// putBack returns unwritten bytes to the front of the queue.
-func (o *Outbox) putBack(rest []byte) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.buf = append(append(make([]byte, 0, len(rest)+len(o.buf)), rest...), o.buf...)
-}
-
-// drain is the writer goroutine: it writes batches, blocking as needed,
-// until the outbox is empty (for a peer without inline writes, empty for
-// writerLinger), or closed and empty, or dropped.
-func (o *Outbox) drain() {
+// drain is the writer goroutine: it writes first (the unwritten rest of
+// an inline write), then batches, blocking as needed, until the outbox has
+// been empty for its linger, or is closed and empty, or is dropped.
+func (o *Outbox) drain(first []byte) {
+	if len(first) > 0 {
+		if err := o.write(first); err != nil {
+			o.fail(writeFailure(err))
+		}
+	}
 	var linger *time.Timer
 	for {
 		if !o.waitForOutput(&linger) {
@@ -181,19 +182,20 @@ func (o *Outbox) drain() {
 // false when woken by new output (check again), true when the writer should
 // proceed to take (output, close, drop, or the linger ran out).
 func (o *Outbox) waitForOutput(linger **time.Timer) bool {
-	if o.try != nil {
-		return true // inline writes take over when the outbox empties
-	}
 	o.mu.Lock()
 	idle := len(o.buf) == 0 && !o.closed && !o.dropped
 	o.mu.Unlock()
 	if !idle {
 		return true
 	}
+	d := writerLinger
+	if o.try != nil {
+		d = congestedLinger
+	}
 	if *linger == nil {
-		*linger = time.NewTimer(writerLinger)
+		*linger = time.NewTimer(d)
 	} else {
-		(*linger).Reset(writerLinger)
+		(*linger).Reset(d)
 	}
 	select {
 	case <-o.wake:

@@ -130,17 +130,29 @@ func (r *Room) announce(ev *Event, from *Member) {
 	fl.run()
 }
 
-// publish sequences ev and delivers it to every member but from, leaving
-// the flushes it claims in fl for the caller to run.
-func (r *Room) publish(ev *Event, from *Member, fl *flushList) {
+// publish sequences a burst of events from one member and delivers them,
+// as one block per recipient, to every member but from; then it flushes.
+func (r *Room) publish(burst []Event, from *Member) {
+	fl := newFlushList()
 	r.mu.Lock()
-	r.publishLocked(ev, from, fl)
+	for i := range burst {
+		r.recordLocked(&burst[i])
+	}
+	r.fanOutLocked(burst, from, fl)
 	r.mu.Unlock()
+	fl.run()
 }
 
-// publishLocked sequences, stores and fans out ev. r.mu must be held; the
-// caller runs fl after releasing it.
+// publishLocked sequences, stores and fans out one event. r.mu must be
+// held; the caller runs fl after releasing it.
 func (r *Room) publishLocked(ev *Event, from *Member, fl *flushList) {
+	r.recordLocked(ev)
+	r.fanOutLocked([]Event{*ev}, from, fl)
+}
+
+// recordLocked gives ev the room's next sequence number and hands it to
+// the history and the bus. r.mu must be held.
+func (r *Room) recordLocked(ev *Event) {
 	r.seq++
 	ev.Seq, ev.Room = r.seq, r.name
 	if ev.Time.IsZero() {
@@ -154,7 +166,6 @@ func (r *Room) publishLocked(ev *Event, from *Member, fl *flushList) {
 			r.hub.log.Warn("bus publish failed", "room", r.name, "err", err)
 		}
 	}
-	r.fanOutLocked(ev, from, fl)
 }
 
 // deliverRemote fans out an event sequenced by another hub.
@@ -162,20 +173,21 @@ func (r *Room) deliverRemote(ev *Event) {
 	fl := newFlushList()
 	r.mu.Lock()
 	r.seq = max(r.seq, ev.Seq)
-	r.fanOutLocked(ev, nil, fl)
+	r.fanOutLocked([]Event{*ev}, nil, fl)
 	r.mu.Unlock()
 	fl.run()
 }
 
-// fanOutLocked renders ev once per format and queues it to every member
-// but from, adding the outboxes it must flush to fl. r.mu must be held.
-func (r *Room) fanOutLocked(ev *Event, from *Member, fl *flushList) {
+// fanOutLocked renders the burst once per format and queues it to every
+// member but from, adding the outboxes it must flush to fl. r.mu must be
+// held.
+func (r *Room) fanOutLocked(burst []Event, from *Member, fl *flushList) {
 	r.nrender = 0
 	for _, m := range r.members {
 		if m == from {
 			continue
 		}
-		ok, claimed := m.out.push(r.renderLocked(m.format, ev))
+		ok, claimed := m.out.push(r.renderLocked(m.format, burst))
 		switch {
 		case !ok:
 			m.cutOff(SlowConsumer)
@@ -185,9 +197,9 @@ func (r *Room) fanOutLocked(ev *Event, from *Member, fl *flushList) {
 	}
 }
 
-// renderLocked returns ev encoded in f, encoding it at most once per
-// publish. r.mu must be held.
-func (r *Room) renderLocked(f Format, ev *Event) []byte {
+// renderLocked returns the burst encoded in f, encoding it at most once
+// per publish. r.mu must be held.
+func (r *Room) renderLocked(f Format, burst []Event) []byte {
 	for i := range r.nrender {
 		if r.renders[i].f == f {
 			return r.renders[i].b
@@ -198,7 +210,10 @@ func (r *Room) renderLocked(f Format, ev *Event) []byte {
 	}
 	rr := &r.renders[r.nrender]
 	r.nrender++
-	rr.f, rr.b = f, f.Append(rr.b[:0], ev)
+	rr.f, rr.b = f, rr.b[:0]
+	for i := range burst {
+		rr.b = f.Append(rr.b, &burst[i])
+	}
 	return rr.b
 }
 
