@@ -20,6 +20,7 @@ var helpText = []string{
 	"  /msg NAME TEXT    private message",
 	"  /me TEXT          action (* you TEXT)",
 	"  /history [N]      the last N events of your room (default 20)",
+	"  /format json|text receive events as JSON objects (one per line) or as text",
 	"  /help             this list",
 	"  /quit             leave",
 	"a line without / is said to your room; start it with // to say a line that begins with /",
@@ -71,6 +72,8 @@ func (s *Server) command(m *hub.Member, cmd line.Command) (quit bool) {
 		s.report(m, m.Act(cmd.Args))
 	case "history":
 		s.history(m, cmd.Args)
+	case "format":
+		s.format(m, cmd.Args)
 	case "help":
 		for _, h := range helpText {
 			m.Notice(h)
@@ -163,4 +166,18 @@ func listNames(names []string, total int) string {
 		s += fmt.Sprintf(" and %d more", more)
 	}
 	return s
+}
+
+// format switches the member between text lines and JSON events.
+func (s *Server) format(m *hub.Member, arg string) {
+	switch strings.ToLower(arg) {
+	case "json":
+		m.SetFormat(JSONFormat)
+	case "text":
+		m.SetFormat(TextFormat)
+	default:
+		m.Notice("usage: /format json|text")
+		return
+	}
+	m.Notice("format is now " + strings.ToLower(arg))
 }

@@ -120,7 +120,8 @@ func (h *Hub) Attach(p Peer) (*Member, error) {
 	if h.closing.Load() {
 		return nil, ErrClosed
 	}
-	m := &Member{hub: h, addr: p.Addr, format: p.Format, closeConn: p.Hangup}
+	m := &Member{hub: h, addr: p.Addr, closeConn: p.Hangup}
+	m.SetFormat(p.Format)
 	m.out = newOutbox(h.cfg.OutboxBytes, p, m.cutOff)
 	h.mu.Lock()
 	for {

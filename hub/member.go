@@ -12,7 +12,7 @@ import (
 type Member struct {
 	hub       *Hub
 	addr      string
-	format    Format
+	format    atomic.Pointer[formatBox] // may change while others send to it
 	out       *Outbox
 	closeConn func()
 	room      *Room   // owned by the reader goroutine
@@ -32,6 +32,16 @@ func (m *Member) Name() string {
 	defer m.mu.Unlock()
 	return m.name
 }
+
+// formatBox holds a Format so it can sit in an atomic.Pointer.
+type formatBox struct{ f Format }
+
+// Format is how this member's events are rendered.
+func (m *Member) Format() Format { return m.format.Load().f }
+
+// SetFormat changes how this member's events are rendered from now on, as
+// when a client asks for JSON events instead of text lines.
+func (m *Member) SetFormat(f Format) { m.format.Store(&formatBox{f}) }
 
 // Addr is the peer address given to Attach.
 func (m *Member) Addr() string { return m.addr }
@@ -70,7 +80,7 @@ func (m *Member) Notice(text string) {
 
 // send renders ev for this member and queues it.
 func (m *Member) send(ev *Event) {
-	ok, claimed := m.out.push(m.format.Append(nil, ev))
+	ok, claimed := m.out.push(m.Format().Append(nil, ev))
 	switch {
 	case !ok:
 		m.cutOff(SlowConsumer)

@@ -187,7 +187,7 @@ func (r *Room) fanOutLocked(burst []Event, from *Member, fl *flushList) {
 		if m == from {
 			continue
 		}
-		ok, claimed := m.out.push(r.renderLocked(m.format, burst))
+		ok, claimed := m.out.push(r.renderLocked(m.Format(), burst))
 		switch {
 		case !ok:
 			m.cutOff(SlowConsumer)
