@@ -28,9 +28,13 @@ var helpText = []string{
 
 // greet welcomes a new member and puts it in the default room.
 func (s *Server) greet(m *hub.Member) {
-	m.Notice(fmt.Sprintf("welcome to hubcat, %s; you are %s", m.Addr(), m.Name()))
-	m.Notice("type /help for commands, /nick NAME to choose a name")
-	s.join(m, hub.DefaultRoom)
+	welcome := fmt.Sprintf("welcome to hubcat, %s; you are %s", m.Addr(), m.Name())
+	p, err := m.Join(hub.DefaultRoom)
+	if err != nil { // cannot happen for the default room
+		m.Notice(welcome, err.Error())
+		return
+	}
+	m.Notice(welcome, "type /help for commands, /nick NAME to choose a name", joined(m.Room(), p))
 }
 
 // command runs one command from the member; it reports whether the member
@@ -75,9 +79,7 @@ func (s *Server) command(m *hub.Member, cmd line.Command) (quit bool) {
 	case "format":
 		s.format(m, cmd.Args)
 	case "help":
-		for _, h := range helpText {
-			m.Notice(h)
-		}
+		m.Notice(helpText...)
 	case "quit":
 		m.Notice("bye")
 		return true
@@ -116,11 +118,15 @@ func (s *Server) join(m *hub.Member, room string) {
 		m.Notice(fmt.Sprintf("cannot join %q: %v", room, err))
 		return
 	}
+	m.Notice(joined(m.Room(), p))
+}
+
+// joined tells a member who is in the room it just joined.
+func joined(room string, p hub.Presence) string {
 	if p.Total == 0 {
-		m.Notice("you joined " + m.Room() + "; nobody else is here")
-		return
+		return "you joined " + room + "; nobody else is here"
 	}
-	m.Notice(fmt.Sprintf("you joined %s; here: %s", m.Room(), listNames(p.Names, p.Total)))
+	return fmt.Sprintf("you joined %s; here: %s", room, listNames(p.Names, p.Total))
 }
 
 func (s *Server) rooms(m *hub.Member) {

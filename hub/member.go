@@ -74,13 +74,22 @@ func (m *Member) cutOff(reason CloseReason) {
 }
 
 // Notice sends text to this member alone as a hub notice.
-func (m *Member) Notice(text string) {
-	m.send(&Event{Kind: KindNotice, Text: text, Time: m.hub.now()})
+// Several texts are sent as several notices, in one write.
+func (m *Member) Notice(texts ...string) {
+	now := m.hub.now()
+	var b []byte
+	for _, t := range texts {
+		b = m.Format().Append(b, &Event{Kind: KindNotice, Text: t, Time: now})
+	}
+	m.sendBytes(b)
 }
 
 // send renders ev for this member and queues it.
-func (m *Member) send(ev *Event) {
-	ok, claimed := m.out.push(m.Format().Append(nil, ev))
+func (m *Member) send(ev *Event) { m.sendBytes(m.Format().Append(nil, ev)) }
+
+// sendBytes queues rendered bytes for this member alone and flushes them.
+func (m *Member) sendBytes(b []byte) {
+	ok, claimed := m.out.push(b)
 	switch {
 	case !ok:
 		m.cutOff(SlowConsumer)
