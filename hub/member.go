@@ -61,15 +61,18 @@ func (m *Member) Room() string {
 func (m *Member) CutReason() CloseReason { return CloseReason(m.cut.Load()) }
 
 // cutOff disconnects a member the hub can no longer serve. It never
-// blocks: the connection is closed on its own goroutine.
+// blocks, since the fan-out calls it under the room lock: logging and
+// closing the connection happen on their own goroutine.
 func (m *Member) cutOff(reason CloseReason) {
 	m.cutOnce.Do(func() {
 		m.cut.Store(uint32(reason))
 		m.out.drop()
-		m.hub.log.Warn("member cut off", "member", m.Name(), "remote", m.addr, "reason", reason.String())
-		if m.closeConn != nil {
-			go m.closeConn()
-		}
+		go func() {
+			m.hub.log.Warn("member cut off", "member", m.Name(), "remote", m.addr, "reason", reason.String())
+			if m.closeConn != nil {
+				m.closeConn()
+			}
+		}()
 	})
 }
 
