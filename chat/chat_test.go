@@ -3,6 +3,7 @@ package chat_test
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -325,4 +326,35 @@ func TestTLSUnixAndIPv6Listeners(t *testing.T) {
 		overTLS.expect("<six> from v6")
 		overUnix.expect("<six> from v6")
 	}
+}
+
+func TestJSONEventsOnRequest(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{}, hub.Config{}, ln)
+	alice := join(t, dialTCP(t, ln), "alice")
+	bob := join(t, dialTCP(t, ln), "bob")
+	alice.sawJoin("bob")
+	alice.send("/format json")
+	got := alice.readLine()
+	var notice struct{ Type, Text string }
+	if err := json.Unmarshal([]byte(got), &notice); err != nil || notice.Type != "notice" || notice.Text != "format is now json" {
+		t.Fatalf("format notice %q: %v", got, err)
+	}
+	bob.send("hello \"json\" <world>")
+	var ev struct {
+		Type, Room, From, Text string
+		Seq                    uint64
+		Time                   time.Time
+	}
+	got = alice.readLine()
+	if err := json.Unmarshal([]byte(got), &ev); err != nil {
+		t.Fatalf("event %q: %v", got, err)
+	}
+	if ev.Type != "message" || ev.Room != "lobby" || ev.From != "bob" || ev.Text != `hello "json" <world>` || ev.Seq == 0 || ev.Time.IsZero() {
+		t.Fatalf("event %+v from %q", ev, got)
+	}
+	alice.send("/format text")
+	alice.expect("*** format is now text") // confirmed in the new format, as above
+	bob.send("plain again")
+	alice.expect("<bob> plain again")
 }

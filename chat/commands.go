@@ -20,6 +20,7 @@ var helpText = []string{
 	"  /msg NAME TEXT    private message",
 	"  /me TEXT          action (* you TEXT)",
 	"  /history [N]      the last N events of your room (default 20)",
+	"  /format json|text receive events as JSON objects (one per line) or as text",
 	"  /help             this list",
 	"  /quit             leave",
 	"a line without / is said to your room; start it with // to say a line that begins with /",
@@ -27,20 +28,18 @@ var helpText = []string{
 
 // greet welcomes a new member and puts it in the default room.
 func (s *Server) greet(m *hub.Member) {
-	m.Notice(fmt.Sprintf("welcome to hubcat, %s; you are %s", m.Addr(), m.Name()))
-	m.Notice("type /help for commands, /nick NAME to choose a name")
-	s.join(m, hub.DefaultRoom)
+	welcome := fmt.Sprintf("welcome to hubcat, %s; you are %s", m.Addr(), m.Name())
+	p, err := m.Join(hub.DefaultRoom)
+	if err != nil { // cannot happen for the default room
+		m.Notice(welcome, err.Error())
+		return
+	}
+	m.Notice(welcome, "type /help for commands, /nick NAME to choose a name", joined(m.Room(), p))
 }
 
-// handle runs one line from the member; it reports whether the member quit.
-func (s *Server) handle(m *hub.Member, l []byte) (quit bool) {
-	cmd, text, isCmd := line.ParseCommand(l)
-	if !isCmd {
-		if len(text) > 0 {
-			s.report(m, m.Say(string(text)))
-		}
-		return false
-	}
+// command runs one command from the member; it reports whether the member
+// quit.
+func (s *Server) command(m *hub.Member, cmd line.Command) (quit bool) {
 	switch cmd.Verb {
 	case "nick":
 		s.nick(m, cmd.Args)
@@ -77,10 +76,10 @@ func (s *Server) handle(m *hub.Member, l []byte) (quit bool) {
 		s.report(m, m.Act(cmd.Args))
 	case "history":
 		s.history(m, cmd.Args)
+	case "format":
+		s.format(m, cmd.Args)
 	case "help":
-		for _, h := range helpText {
-			m.Notice(h)
-		}
+		m.Notice(helpText...)
 	case "quit":
 		m.Notice("bye")
 		return true
@@ -119,11 +118,15 @@ func (s *Server) join(m *hub.Member, room string) {
 		m.Notice(fmt.Sprintf("cannot join %q: %v", room, err))
 		return
 	}
+	m.Notice(joined(m.Room(), p))
+}
+
+// joined tells a member who is in the room it just joined.
+func joined(room string, p hub.Presence) string {
 	if p.Total == 0 {
-		m.Notice("you joined " + m.Room() + "; nobody else is here")
-		return
+		return "you joined " + room + "; nobody else is here"
 	}
-	m.Notice(fmt.Sprintf("you joined %s; here: %s", m.Room(), listNames(p.Names, p.Total)))
+	return fmt.Sprintf("you joined %s; here: %s", room, listNames(p.Names, p.Total))
 }
 
 func (s *Server) rooms(m *hub.Member) {
@@ -169,4 +172,18 @@ func listNames(names []string, total int) string {
 		s += fmt.Sprintf(" and %d more", more)
 	}
 	return s
+}
+
+// format switches the member between text lines and JSON events.
+func (s *Server) format(m *hub.Member, arg string) {
+	switch strings.ToLower(arg) {
+	case "json":
+		m.SetFormat(JSONFormat)
+	case "text":
+		m.SetFormat(TextFormat)
+	default:
+		m.Notice("usage: /format json|text")
+		return
+	}
+	m.Notice("format is now " + strings.ToLower(arg))
 }

@@ -73,10 +73,11 @@ func NewServer(h *hub.Hub, cfg Config) *Server {
 // cancelled (the server is shutting down, and the client is told so).
 func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 	m, err := s.hub.Attach(hub.Peer{
-		Addr:   c.RemoteAddr().String(),
-		Format: TextFormat,
-		Write:  s.writer(c),
-		Hangup: func() { c.Close() },
+		Addr:     c.RemoteAddr().String(),
+		Format:   TextFormat,
+		Write:    s.writer(c),
+		TryWrite: tryWriter(c),
+		Hangup:   func() { c.Close() },
 	})
 	if err != nil {
 		c.SetWriteDeadline(time.Now().Add(time.Second))
@@ -106,13 +107,25 @@ func (s *Server) writer(c net.Conn) hub.WriteFunc {
 	}
 }
 
+// maxBurst bounds how many lines are handed to the hub at once.
+const maxBurst = 64
+
 // readLoop reads and handles lines until the client goes, returning why.
+// Consecutive chat lines already read are said as one burst, so they reach
+// each member in one write.
 func (s *Server) readLoop(ctx context.Context, c net.Conn, m *hub.Member) hub.CloseReason {
 	lr := line.NewReader(c, s.cfg.MaxLine)
 	var flood *floodGate
 	if s.cfg.FloodRate > 0 {
 		flood = &floodGate{lim: rate.NewLimiter(rate.Limit(s.cfg.FloodRate), s.cfg.FloodBurst)}
 	}
+	var burst []string
+	say := func() {
+		s.report(m, m.Say(burst...))
+		clear(burst)
+		burst = burst[:0]
+	}
+	defer say()
 	for {
 		if s.cfg.IdleTimeout > 0 {
 			c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
@@ -129,10 +142,20 @@ func (s *Server) readLoop(ctx context.Context, c net.Conn, m *hub.Member) hub.Cl
 		if l.Repaired {
 			m.Notice("your line had invalid UTF-8; the bad bytes were replaced with U+FFFD")
 		}
-		if quit := s.handle(m, l.Text); quit {
-			return hub.ClientQuit
+		cmd, text, isCmd := line.ParseCommand(l.Text)
+		switch {
+		case isCmd:
+			say()
+			if quit := s.command(m, cmd); quit {
+				return hub.ClientQuit
+			}
+		case len(text) > 0:
+			burst = append(burst, string(text))
 		}
-		if flood != nil && !flood.wait(ctx, m) {
+		if lr.Buffered() == 0 || len(burst) == maxBurst {
+			say() // no more input at hand: send the burst on its way
+		}
+		if flood != nil && !flood.wait(ctx, m, say) {
 			return hub.ServerShutdown
 		}
 	}
@@ -163,7 +186,8 @@ type floodGate struct {
 }
 
 // wait blocks until the client may send another line; false if ctx ended.
-func (g *floodGate) wait(ctx context.Context, m *hub.Member) bool {
+// Before it waits it says what the client has already sent.
+func (g *floodGate) wait(ctx context.Context, m *hub.Member, say func()) bool {
 	if g.lim.Allow() {
 		g.warned = false
 		return true
@@ -172,6 +196,7 @@ func (g *floodGate) wait(ctx context.Context, m *hub.Member) bool {
 		g.warned = true
 		m.Notice("flood control: you are sending too fast; your lines are being delayed")
 	}
+	say()
 	return g.lim.Wait(ctx) == nil
 }
 

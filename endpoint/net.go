@@ -30,7 +30,9 @@ func Listen(ctx context.Context, e Endpoint, cfg ListenConfig) (net.Listener, er
 	if e.Scheme == Unix {
 		removeStaleSocket(e.Address)
 	}
-	var lc net.ListenConfig
+	// Keepalive probes find peers that vanished without a FIN or RST
+	// (a half-open connection) within about a minute of silence.
+	lc := net.ListenConfig{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 30 * time.Second, Interval: 10 * time.Second, Count: 3}}
 	ln, err := lc.Listen(ctx, e.Network(), e.Address)
 	if err != nil {
 		return nil, explain("listen", e, err)

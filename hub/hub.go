@@ -46,7 +46,8 @@ type Config struct {
 
 // History stores room events so late joiners can catch up. The hub calls
 // Append under the room's lock, in sequence order; implementations should
-// be quick (buffer and write behind) and safe for concurrent use.
+// be quick (buffer and write behind), safe for concurrent use, and must
+// copy what they keep: the hub reuses ev after Append returns.
 type History interface {
 	Append(ev *Event) error
 	// Recent returns up to n of the latest events of room, oldest first.
@@ -57,8 +58,8 @@ type History interface {
 }
 
 // Bus carries events between hubs. Publish is called for every event that
-// originates on this hub; events from other hubs are handed back through
-// Hub.Deliver.
+// originates on this hub (and must not keep ev past its return); events
+// from other hubs are handed back through Hub.Deliver.
 type Bus interface {
 	Publish(ev *Event) error
 }
@@ -105,6 +106,9 @@ type Peer struct {
 	Format Format
 	// Write writes a batch of rendered bytes (see WriteFunc).
 	Write WriteFunc
+	// TryWrite, if set, writes without blocking (see TryWriteFunc); the
+	// hub then delivers inline when the peer keeps up.
+	TryWrite TryWriteFunc
 	// Hangup closes the connection when the hub cuts the member off. It
 	// is called at most once, on its own goroutine.
 	Hangup func()
@@ -116,8 +120,9 @@ func (h *Hub) Attach(p Peer) (*Member, error) {
 	if h.closing.Load() {
 		return nil, ErrClosed
 	}
-	m := &Member{hub: h, addr: p.Addr, format: p.Format, closeConn: p.Hangup}
-	m.out = newOutbox(h.cfg.OutboxBytes, p.Write, m.cutOff)
+	m := &Member{hub: h, addr: p.Addr, closeConn: p.Hangup}
+	m.SetFormat(p.Format)
+	m.out = newOutbox(h.cfg.OutboxBytes, p, m.cutOff)
 	h.mu.Lock()
 	for {
 		name := "guest-" + strconv.FormatUint(h.guests.Add(1), 10)

@@ -12,11 +12,12 @@ import (
 type Member struct {
 	hub       *Hub
 	addr      string
-	format    Format
+	format    atomic.Pointer[formatBox] // may change while others send to it
 	out       *Outbox
 	closeConn func()
-	room      *Room // owned by the reader goroutine
-	left      bool  // owned by the reader goroutine
+	room      *Room   // owned by the reader goroutine
+	left      bool    // owned by the reader goroutine
+	burst     []Event // reused for Say's events; owned by the reader goroutine
 
 	cutOnce sync.Once
 	cut     atomic.Uint32 // CloseReason set when the hub cut the member off
@@ -31,6 +32,16 @@ func (m *Member) Name() string {
 	defer m.mu.Unlock()
 	return m.name
 }
+
+// formatBox holds a Format so it can sit in an atomic.Pointer.
+type formatBox struct{ f Format }
+
+// Format is how this member's events are rendered.
+func (m *Member) Format() Format { return m.format.Load().f }
+
+// SetFormat changes how this member's events are rendered from now on, as
+// when a client asks for JSON events instead of text lines.
+func (m *Member) SetFormat(f Format) { m.format.Store(&formatBox{f}) }
 
 // Addr is the peer address given to Attach.
 func (m *Member) Addr() string { return m.addr }
@@ -50,27 +61,43 @@ func (m *Member) Room() string {
 func (m *Member) CutReason() CloseReason { return CloseReason(m.cut.Load()) }
 
 // cutOff disconnects a member the hub can no longer serve. It never
-// blocks: the connection is closed on its own goroutine.
+// blocks, since the fan-out calls it under the room lock: logging and
+// closing the connection happen on their own goroutine.
 func (m *Member) cutOff(reason CloseReason) {
 	m.cutOnce.Do(func() {
 		m.cut.Store(uint32(reason))
 		m.out.drop()
-		m.hub.log.Warn("member cut off", "member", m.Name(), "remote", m.addr, "reason", reason.String())
-		if m.closeConn != nil {
-			go m.closeConn()
-		}
+		go func() {
+			m.hub.log.Warn("member cut off", "member", m.Name(), "remote", m.addr, "reason", reason.String())
+			if m.closeConn != nil {
+				m.closeConn()
+			}
+		}()
 	})
 }
 
 // Notice sends text to this member alone as a hub notice.
-func (m *Member) Notice(text string) {
-	m.send(&Event{Kind: KindNotice, Text: text, Time: m.hub.now()})
+// Several texts are sent as several notices, in one write.
+func (m *Member) Notice(texts ...string) {
+	now := m.hub.now()
+	var b []byte
+	for _, t := range texts {
+		b = m.Format().Append(b, &Event{Kind: KindNotice, Text: t, Time: now})
+	}
+	m.sendBytes(b)
 }
 
 // send renders ev for this member and queues it.
-func (m *Member) send(ev *Event) {
-	if !m.out.push(m.format.Append(nil, ev)) {
+func (m *Member) send(ev *Event) { m.sendBytes(m.Format().Append(nil, ev)) }
+
+// sendBytes queues rendered bytes for this member alone and flushes them.
+func (m *Member) sendBytes(b []byte) {
+	ok, claimed := m.out.push(b)
+	switch {
+	case !ok:
 		m.cutOff(SlowConsumer)
+	case claimed:
+		m.out.flush()
 	}
 }
 
@@ -103,17 +130,28 @@ func (m *Member) Part() {
 	}
 }
 
-// Say sends text to the member's room.
-func (m *Member) Say(text string) error { return m.toRoom(KindMessage, text) }
+// Say sends lines to the member's room, in order. A front end that has
+// several lines at hand passes them together: they are sequenced under one
+// lock and reach each recipient as one write.
+func (m *Member) Say(lines ...string) error { return m.toRoom(KindMessage, lines) }
 
 // Act sends an action ("/me waves") to the member's room.
-func (m *Member) Act(text string) error { return m.toRoom(KindAction, text) }
+func (m *Member) Act(text string) error { return m.toRoom(KindAction, []string{text}) }
 
-func (m *Member) toRoom(k Kind, text string) error {
+func (m *Member) toRoom(k Kind, lines []string) error {
 	if m.room == nil {
 		return ErrNotInRoom
 	}
-	m.room.publish(&Event{Kind: k, From: m.Name(), Text: text}, m)
+	if len(lines) == 0 {
+		return nil
+	}
+	name := m.Name()
+	m.burst = m.burst[:0]
+	for _, text := range lines {
+		m.burst = append(m.burst, Event{Kind: k, From: name, Text: text})
+	}
+	m.room.publish(m.burst, m)
+	clear(m.burst) // let the texts go
 	return nil
 }
 

@@ -7,67 +7,93 @@ import (
 	"time"
 )
 
-// keepWhileBusy caps the capacity a writer keeps for the next batch; when
-// the writer ends, the outbox keeps no buffer at all, so tens of thousands
-// of quiet connections stay cheap.
-const keepWhileBusy = 64 << 10
+// Buffer capacities an outbox keeps between batches: a busy writer keeps
+// room for the next batch; when writing stops, only a small buffer stays,
+// so tens of thousands of quiet connections stay cheap.
+const (
+	keepWhileBusy = 1 << 20
+	keepWhileIdle = 256
+)
 
-// writerLinger is how long a writer goroutine waits for more output before
-// it ends: long enough that a member of a busy room keeps one writer, short
-// enough that a quiet member soon costs none.
+// writerLinger is how long a writer goroutine of a peer without inline
+// writes waits for more output before it ends: long enough that a member of
+// a busy room keeps one writer, short enough that a quiet one soon costs
+// none.
 const writerLinger = 200 * time.Millisecond
 
-// WriteFunc writes one batch of rendered bytes to a member's peer. The hub
-// calls it from one goroutine at a time and never under a hub lock; an
-// error cuts the member off (a deadline error as SlowConsumer).
+// congestedLinger is how long a writer goroutine started because a peer's
+// socket was full keeps batching before inline writes take over again.
+const congestedLinger = 20 * time.Millisecond
+
+// WriteFunc writes one batch of rendered bytes to a member's peer, blocking
+// as needed. The hub calls it from one goroutine at a time and never under
+// a hub lock; an error cuts the member off (a deadline error as
+// SlowConsumer).
 type WriteFunc func(b []byte) error
+
+// TryWriteFunc writes as much of b as the peer takes at once, without
+// blocking, and reports how much that was; n < len(b) with a nil error
+// means the peer would block. It is called under the same rules as
+// WriteFunc.
+type TryWriteFunc func(b []byte) (n int, err error)
 
 // Outbox is a member's bounded queue of rendered bytes. Pushing copies into
 // one growing buffer, so a delivery costs a memcpy and no allocation once
-// the buffer has grown. A writer goroutine exists only while the member is
-// active: the first push starts one, which drains batch after batch
-// (swapping buffers, so pushes continue while it writes) and ends after
-// writerLinger without output. An idle member costs no goroutine.
+// the buffer has grown.
+//
+// Exactly one party holds the writer role at a time. Whoever pushes into an
+// outbox with no writer takes the role and flushes it after leaving the
+// room lock — once per burst of lines (see Member.Say), so many lines leave
+// in one write. With a TryWriteFunc the flush is inline and never blocks: a line reaches a
+// reading member with one system call and no goroutine switch. When the
+// peer would block, or has no TryWriteFunc, a writer goroutine takes over,
+// writes batch after batch (swapping buffers, so pushes go on meanwhile)
+// and ends once the outbox has stayed empty for a while (congestedLinger,
+// or writerLinger without inline writes). An idle member costs no
+// goroutine.
 type Outbox struct {
 	write WriteFunc
+	try   TryWriteFunc
 	fail  func(CloseReason)
 	limit int
 	done  chan struct{} // closed when the outbox is closed and drained
 	wake  chan struct{} // capacity 1: output arrived for a lingering writer
 
+	spare []byte // the writer's next buffer; owned by the writer role
+
 	mu       sync.Mutex
 	buf      []byte // pending bytes; guarded by mu
-	writing  bool   // a writer goroutine runs; guarded by mu
+	writing  bool   // someone holds the writer role; guarded by mu
 	closed   bool   // no more pushes; guarded by mu
 	dropped  bool   // pending bytes thrown away; guarded by mu
 	finished bool   // done is closed; guarded by mu
 }
 
-func newOutbox(limit int, write WriteFunc, fail func(CloseReason)) *Outbox {
-	return &Outbox{write: write, fail: fail, limit: limit, done: make(chan struct{}), wake: make(chan struct{}, 1)}
+func newOutbox(limit int, p Peer, fail func(CloseReason)) *Outbox {
+	return &Outbox{
+		write: p.Write, try: p.TryWrite, fail: fail, limit: limit,
+		done: make(chan struct{}), wake: make(chan struct{}, 1),
+	}
 }
 
-// push appends b, starting a writer if none runs. It returns false, and
-// pushes nothing, when the outbox is closed or b would take it past its
-// limit.
-func (o *Outbox) push(b []byte) bool {
+// push appends b. It returns ok=false, and pushes nothing, when the outbox
+// is closed or b would take it past its limit. claimed=true hands the
+// caller the writer role: it must call flush, after releasing its locks.
+func (o *Outbox) push(b []byte) (ok, claimed bool) {
 	o.mu.Lock()
 	if o.closed || len(o.buf)+len(b) > o.limit {
 		o.mu.Unlock()
-		return false
+		return false, false
 	}
 	wasEmpty := len(o.buf) == 0
 	o.buf = append(o.buf, b...)
-	start := !o.writing
+	claimed = !o.writing
 	o.writing = true
 	o.mu.Unlock()
-	switch {
-	case start:
-		go o.drain()
-	case wasEmpty:
-		o.signal()
+	if !claimed && wasEmpty {
+		o.signal() // a lingering writer goroutine may be waiting
 	}
-	return true
+	return true, claimed
 }
 
 func (o *Outbox) signal() {
@@ -77,49 +103,113 @@ func (o *Outbox) signal() {
 	}
 }
 
-// drain is the writer goroutine: it writes batches until the outbox has
-// been empty for writerLinger, or is closed and empty, or is dropped.
-func (o *Outbox) drain() {
-	var spare []byte
-	var linger *time.Timer
+// flush writes what is pending; the caller holds the writer role.
+func (o *Outbox) flush() {
+	if o.try == nil {
+		go o.drain(nil)
+		return
+	}
 	for {
-		o.mu.Lock()
-		if len(o.buf) == 0 && !o.closed && !o.dropped {
-			o.mu.Unlock()
-			if linger == nil {
-				linger = time.NewTimer(writerLinger)
-			} else {
-				linger.Reset(writerLinger)
-			}
-			select {
-			case <-o.wake:
-				continue
-			case <-linger.C:
-			}
-			o.mu.Lock()
-		}
-		if len(o.buf) == 0 || o.dropped {
-			o.writing = false
-			o.buf = nil
-			o.finishLocked()
-			o.mu.Unlock()
+		b, ok := o.take()
+		if !ok {
 			return
 		}
-		b := o.buf
-		if cap(spare) > keepWhileBusy {
-			spare = nil
+		n, err := o.try(b)
+		if err != nil {
+			o.fail(writeFailure(err))
+			continue // take sees the drop and gives up the role
 		}
-		o.buf = spare[:0]
-		o.mu.Unlock()
-		if err := o.write(b); err != nil {
-			reason := WriteError
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				reason = SlowConsumer
-			}
-			o.fail(reason) // drops the outbox; the next pass ends the writer
+		if n < len(b) { // the peer is full: a goroutine waits for it
+			go o.drain(b[n:])
+			return
 		}
-		spare = b
+		o.recycle(b)
 	}
+}
+
+// take swaps out the pending bytes for the writer. When there are none it
+// gives up the writer role and returns ok=false.
+func (o *Outbox) take() (b []byte, ok bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.buf) == 0 || o.dropped {
+		o.writing = false
+		if cap(o.buf) > keepWhileIdle {
+			o.buf = nil
+		}
+		o.spare = nil
+		o.finishLocked()
+		return nil, false
+	}
+	b, o.buf = o.buf, o.spare[:0]
+	o.spare = nil
+	return b, true
+}
+
+// recycle keeps a written buffer as the next one, unless it grew too big.
+func (o *Outbox) recycle(b []byte) {
+	if cap(b) <= keepWhileBusy {
+		o.spare = b
+	}
+}
+
+// drain is the writer goroutine: it writes first (the unwritten rest of
+// an inline write), then batches, blocking as needed, until the outbox has
+// been empty for its linger, or is closed and empty, or is dropped.
+func (o *Outbox) drain(first []byte) {
+	if len(first) > 0 {
+		if err := o.write(first); err != nil {
+			o.fail(writeFailure(err))
+		}
+	}
+	var linger *time.Timer
+	for {
+		if !o.waitForOutput(&linger) {
+			continue
+		}
+		b, ok := o.take()
+		if !ok {
+			return
+		}
+		if err := o.write(b); err != nil {
+			o.fail(writeFailure(err)) // drops the outbox; take then ends the writer
+		}
+		o.recycle(b)
+	}
+}
+
+// waitForOutput lingers while the outbox is empty and open. It returns
+// false when woken by new output (check again), true when the writer should
+// proceed to take (output, close, drop, or the linger ran out).
+func (o *Outbox) waitForOutput(linger **time.Timer) bool {
+	o.mu.Lock()
+	idle := len(o.buf) == 0 && !o.closed && !o.dropped
+	o.mu.Unlock()
+	if !idle {
+		return true
+	}
+	d := writerLinger
+	if o.try != nil {
+		d = congestedLinger
+	}
+	if *linger == nil {
+		*linger = time.NewTimer(d)
+	} else {
+		(*linger).Reset(d)
+	}
+	select {
+	case <-o.wake:
+		return false
+	case <-(*linger).C:
+		return true
+	}
+}
+
+func writeFailure(err error) CloseReason {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return SlowConsumer
+	}
+	return WriteError
 }
 
 // finishLocked closes done once the outbox is closed and no writer runs.

@@ -5,6 +5,29 @@ import (
 	"sync"
 )
 
+// flushList collects the outboxes whose writer role a fan-out claimed, to
+// be flushed once the room lock is released.
+type flushList []*Outbox
+
+var flushLists = sync.Pool{New: func() any { return new(flushList) }}
+
+func newFlushList() *flushList { return flushLists.Get().(*flushList) }
+
+// run flushes every claimed outbox and recycles the list.
+func (l *flushList) run() {
+	l.flush()
+	flushLists.Put(l)
+}
+
+// flush flushes every claimed outbox and empties the list for reuse.
+func (l *flushList) flush() {
+	for i, o := range *l {
+		o.flush()
+		(*l)[i] = nil
+	}
+	*l = (*l)[:0]
+}
+
 // Room is a named group of members that hear each other.
 type Room struct {
 	hub  *Hub
@@ -52,6 +75,8 @@ const MaxListed = 20
 // add puts m in the room, announces it to the others and reports who was
 // there. ok is false if the room died meanwhile.
 func (r *Room) add(m *Member) (p Presence, ok bool) {
+	fl := newFlushList()
+	defer fl.run()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.dead {
@@ -62,21 +87,23 @@ func (r *Room) add(m *Member) (p Presence, ok bool) {
 		p.Names = append(p.Names, o.Name())
 	}
 	r.members = append(r.members, m)
-	r.announceLocked(&Event{Kind: KindJoin, From: m.Name()}, m)
+	r.announceLocked(&Event{Kind: KindJoin, From: m.Name()}, m, fl)
 	return p, true
 }
 
 // announceLocked publishes a join, leave or rename unless the room is too
 // big for announcements. r.mu must be held.
-func (r *Room) announceLocked(ev *Event, from *Member) {
+func (r *Room) announceLocked(ev *Event, from *Member, fl *flushList) {
 	if limit := r.hub.cfg.AnnounceLimit; limit < 0 || len(r.members) <= limit {
-		r.publishLocked(ev, from)
+		r.publishLocked(ev, from, fl)
 	}
 }
 
 // remove takes m out of the room, announcing why unless the hub is
 // closing, and retires the room when it empties.
 func (r *Room) remove(m *Member, reason CloseReason) {
+	fl := newFlushList()
+	defer fl.run()
 	r.mu.Lock()
 	i := slices.Index(r.members, m)
 	if i < 0 {
@@ -85,7 +112,7 @@ func (r *Room) remove(m *Member, reason CloseReason) {
 	}
 	r.members = slices.Delete(r.members, i, i+1)
 	if !r.hub.closing.Load() {
-		r.announceLocked(&Event{Kind: KindLeave, From: m.Name(), Reason: reason}, m)
+		r.announceLocked(&Event{Kind: KindLeave, From: m.Name(), Reason: reason}, m, fl)
 	}
 	empty := len(r.members) == 0
 	r.mu.Unlock()
@@ -96,20 +123,36 @@ func (r *Room) remove(m *Member, reason CloseReason) {
 
 // announce is announceLocked for callers without the lock.
 func (r *Room) announce(ev *Event, from *Member) {
+	fl := newFlushList()
 	r.mu.Lock()
-	r.announceLocked(ev, from)
+	r.announceLocked(ev, from, fl)
 	r.mu.Unlock()
+	fl.run()
 }
 
-// publish sequences ev and delivers it to every member but from.
-func (r *Room) publish(ev *Event, from *Member) {
+// publish sequences a burst of events from one member and delivers them,
+// as one block per recipient, to every member but from; then it flushes.
+func (r *Room) publish(burst []Event, from *Member) {
+	fl := newFlushList()
 	r.mu.Lock()
-	r.publishLocked(ev, from)
+	for i := range burst {
+		r.recordLocked(&burst[i])
+	}
+	r.fanOutLocked(burst, from, fl)
 	r.mu.Unlock()
+	fl.run()
 }
 
-// publishLocked is the fan-out. r.mu must be held.
-func (r *Room) publishLocked(ev *Event, from *Member) {
+// publishLocked sequences, stores and fans out one event. r.mu must be
+// held; the caller runs fl after releasing it.
+func (r *Room) publishLocked(ev *Event, from *Member, fl *flushList) {
+	r.recordLocked(ev)
+	r.fanOutLocked([]Event{*ev}, from, fl)
+}
+
+// recordLocked gives ev the room's next sequence number and hands it to
+// the history and the bus. r.mu must be held.
+func (r *Room) recordLocked(ev *Event) {
 	r.seq++
 	ev.Seq, ev.Room = r.seq, r.name
 	if ev.Time.IsZero() {
@@ -123,34 +166,40 @@ func (r *Room) publishLocked(ev *Event, from *Member) {
 			r.hub.log.Warn("bus publish failed", "room", r.name, "err", err)
 		}
 	}
-	r.fanOutLocked(ev, from)
 }
 
 // deliverRemote fans out an event sequenced by another hub.
 func (r *Room) deliverRemote(ev *Event) {
+	fl := newFlushList()
 	r.mu.Lock()
 	r.seq = max(r.seq, ev.Seq)
-	r.fanOutLocked(ev, nil)
+	r.fanOutLocked([]Event{*ev}, nil, fl)
 	r.mu.Unlock()
+	fl.run()
 }
 
-// fanOutLocked renders ev once per format and queues it to every member
-// but from. r.mu must be held.
-func (r *Room) fanOutLocked(ev *Event, from *Member) {
+// fanOutLocked renders the burst once per format and queues it to every
+// member but from, adding the outboxes it must flush to fl. r.mu must be
+// held.
+func (r *Room) fanOutLocked(burst []Event, from *Member, fl *flushList) {
 	r.nrender = 0
 	for _, m := range r.members {
 		if m == from {
 			continue
 		}
-		if !m.out.push(r.renderLocked(m.format, ev)) {
+		ok, claimed := m.out.push(r.renderLocked(m.Format(), burst))
+		switch {
+		case !ok:
 			m.cutOff(SlowConsumer)
+		case claimed:
+			*fl = append(*fl, m.out)
 		}
 	}
 }
 
-// renderLocked returns ev encoded in f, encoding it at most once per
-// publish. r.mu must be held.
-func (r *Room) renderLocked(f Format, ev *Event) []byte {
+// renderLocked returns the burst encoded in f, encoding it at most once
+// per publish. r.mu must be held.
+func (r *Room) renderLocked(f Format, burst []Event) []byte {
 	for i := range r.nrender {
 		if r.renders[i].f == f {
 			return r.renders[i].b
@@ -161,7 +210,10 @@ func (r *Room) renderLocked(f Format, ev *Event) []byte {
 	}
 	rr := &r.renders[r.nrender]
 	r.nrender++
-	rr.f, rr.b = f, f.Append(rr.b[:0], ev)
+	rr.f, rr.b = f, rr.b[:0]
+	for i := range burst {
+		rr.b = f.Append(rr.b, &burst[i])
+	}
 	return rr.b
 }
 

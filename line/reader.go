@@ -112,6 +112,10 @@ func (r *Reader) fill() {
 	}
 }
 
+// Buffered reports how many bytes have been read but not yet returned: zero
+// means the next ReadLine will read from the source (and may block).
+func (r *Reader) Buffered() int { return r.end - r.start }
+
 // bufferLimit is the most the buffer grows to: enough for the longest line
 // with its CR LF, and at least maxBuffer for throughput.
 func (r *Reader) bufferLimit() int { return max(maxBuffer, r.max+3) }

@@ -156,3 +156,25 @@ func readUntil(t *testing.T, r *bufio.Reader, prefix string) {
 		}
 	}
 }
+
+func TestServeRefusesOverTheLimitWithANotice(t *testing.T) {
+	h := startServe(t, "--listen", "127.0.0.1:0", "--max-clients", "1")
+	addr := hostPort(h.addrs[0])
+	first, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	first.SetDeadline(time.Now().Add(10 * time.Second))
+	readUntil(t, bufio.NewReader(first), "*** you joined lobby")
+	second, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	second.SetDeadline(time.Now().Add(10 * time.Second))
+	got, _ := io.ReadAll(second)
+	if string(got) != "*** too many connections; try again later\n" {
+		t.Fatalf("second client got %q", got)
+	}
+}
