@@ -48,10 +48,10 @@ func (c *client) write(b []byte) error {
 	return err
 }
 
-// serve runs the protocol's read loop until the connection ends.
+// serve runs the protocol's read loop until the connection ends; the
+// caller sets alive before starting it.
 func (c *client) serve() {
 	defer close(c.done)
-	c.alive.Store(true)
 	c.readErr = c.run.wire.readLoop(c)
 	c.alive.Store(false)
 	c.flushLatency()

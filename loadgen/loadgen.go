@@ -10,6 +10,7 @@
 package loadgen
 
 import (
+	"cmp"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -104,21 +105,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Proto == "" {
 		c.Proto = Lines
 	}
-	c.Window = cmpOr(c.Window, 64)
-	c.DialConcurrency = cmpOr(c.DialConcurrency, 64)
-	c.DialTimeout = cmpOr(c.DialTimeout, 10*time.Second)
-	c.JoinTimeout = cmpOr(c.JoinTimeout, 60*time.Second)
-	c.Drain = cmpOr(c.Drain, 2*time.Second)
+	c.Window = cmp.Or(c.Window, 64)
+	c.DialConcurrency = cmp.Or(c.DialConcurrency, 64)
+	c.DialTimeout = cmp.Or(c.DialTimeout, 10*time.Second)
+	c.JoinTimeout = cmp.Or(c.JoinTimeout, 60*time.Second)
+	c.Drain = cmp.Or(c.Drain, 2*time.Second)
 	return c, nil
-}
-
-// cmpOr returns v, or def when v is zero.
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // Progress is a snapshot of a run for a live status line.

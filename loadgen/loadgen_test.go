@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -16,8 +17,8 @@ import (
 func runLoad(t *testing.T, addr endpoint.Endpoint, cfg Config) *Report {
 	t.Helper()
 	cfg.Addr = addr
-	cfg.JoinTimeout = cmpOr(cfg.JoinTimeout, 10*time.Second)
-	cfg.Drain = cmpOr(cfg.Drain, 500*time.Millisecond)
+	cfg.JoinTimeout = cmp.Or(cfg.JoinTimeout, 10*time.Second)
+	cfg.Drain = cmp.Or(cfg.Drain, 500*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	rep, err := Run(ctx, cfg)

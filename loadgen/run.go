@@ -200,6 +200,7 @@ func (r *run) dial(ctx context.Context, i int) (*client, error) {
 	}
 	conn.SetDeadline(time.Time{})
 	r.connected.Add(1)
+	c.alive.Store(true)
 	go c.serve()
 	return c, nil
 }
