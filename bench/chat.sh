@@ -6,6 +6,7 @@
 #   bench/chat.sh                 # full W1–W5; records bench/RESULTS.md and charts
 #   bench/chat.sh --quick         # scaled-down smoke run, nothing recorded
 #   bench/chat.sh --systems "hubcat nats" --workloads "W2 W4"
+#   bench/chat.sh --repeat 3      # each run three times, interleaved; the median counts
 #   bench/chat.sh --replot /tmp/hubcat-chat.XXXX   # table, charts and record from a past run
 #
 # Every server runs on 127.0.0.1, a fresh process per workload and system.
@@ -14,6 +15,7 @@ cd "$(dirname "$0")/.."
 
 quick=0
 replot=0
+repeat=1
 systems="hubcat ncat nats seed"
 only=""
 out=""
@@ -24,7 +26,8 @@ while [ $# -gt 0 ]; do
     --workloads) only=$2; shift ;;
     --out) out=$2; shift ;;
     --replot) out=$2 replot=1; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    --repeat) repeat=$2; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "chat.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -108,37 +111,55 @@ flags_for() {
   esac
 }
 
+# measure SYSTEM ARGS JSON: one load run against a fresh server.
+measure() {
+  local sys=$1 args=$2 json=$3 rc msg
+  echo "== $(basename "$json" .json): $args" >&2
+  if ! start "$sys"; then
+    printf '{"error": "did not start"}\n' >"$json"
+    return
+  fi
+  set +e
+  # shellcheck disable=SC2046,SC2086
+  timeout 600 "$out/hubcat" bench chat --addr "127.0.0.1:$port" $args $(flags_for "$sys") \
+    --join-timeout 120s --pid "$pid" --label "$sys" --json "$json" 2>"$out/bench.err"
+  rc=$?
+  set -e
+  if [ $rc != 0 ] || [ ! -s "$json" ]; then
+    msg=$(tail -n 1 "$out/bench.err" | tr -d '"\\' | cut -c1-120)
+    kill -0 "$pid" 2>/dev/null || msg="server exited; $msg"
+    printf '{"error": "exit %d: %s"}\n' "$rc" "$msg" >"$json"
+    echo "   failed: $msg" >&2
+  fi
+  stop
+}
+
 names=()
+selected=()
 for w in "${workloads[@]}"; do
-  name=${w%%|*} args=${w#*|}
+  name=${w%%|*}
   if [ -n "$only" ] && ! [[ " $only " == *" ${name%%-*} "* || " $only " == *" $name "* ]]; then
     continue
   fi
   names+=("$name")
-  [ $replot = 1 ] && continue
-  for sys in $systems; do
-    json="$out/${name}_$sys.json"
-    rm -f "$json"
-    echo "== $name $sys: $args" >&2
-    if ! start "$sys"; then
-      printf '{"error": "did not start"}\n' >"$json"
-      continue
-    fi
-    set +e
-    # shellcheck disable=SC2046,SC2086
-    timeout 600 "$out/hubcat" bench chat --addr "127.0.0.1:$port" $args $(flags_for "$sys") \
-      --join-timeout 120s --pid "$pid" --label "$sys" --json "$json" 2>"$out/bench.err"
-    rc=$?
-    set -e
-    if [ $rc != 0 ] || [ ! -s "$json" ]; then
-      msg=$(tail -n 1 "$out/bench.err" | tr -d '"\\' | cut -c1-120)
-      kill -0 "$pid" 2>/dev/null || msg="server exited; $msg"
-      printf '{"error": "exit %d: %s"}\n' "$rc" "$msg" >"$json"
-      echo "   failed: $msg" >&2
-    fi
-    stop
-  done
+  selected+=("$w")
 done
+
+# Repetitions go round all workloads and systems in turn, so a burst of
+# other load on the machine hits every system alike.
+if [ $replot = 0 ]; then
+  echo "$repeat" >"$out/repeat"
+  for rep in $(seq "$repeat"); do
+    for w in "${selected[@]}"; do
+      name=${w%%|*} args=${w#*|}
+      for sys in $systems; do
+        json="$out/${name}_$sys.json"
+        [ "$repeat" = 1 ] || json="$out/${name}_$sys.$rep.json"
+        measure "$sys" "$args" "$json"
+      done
+    done
+  done
+fi
 
 [ $replot = 1 ] || cut -d' ' -f1-3 /proc/loadavg >"$out/load-end"
 charts=$out
@@ -160,6 +181,8 @@ section=$out/section.md
   echo "10 × 10/s; W4 200 clients all sending flat out (window of 64 per sender); W5 idle clients held."
   echo "W2-1k is W2 with 1 KiB lines; W2-stall is W2-1k with one client that stops reading when sending"
   echo "begins (its deliveries are not counted; the others' p99 should match W2-1k)."
+  reps=$(cat "$out/repeat" 2>/dev/null || echo 1)
+  [ "$reps" = 1 ] || echo "Each row is the median of $reps interleaved runs (by p99; idle runs by connect time)."
   echo "Ratios are against hubcat. Latency charts: $(for n in "${names[@]}"; do [ -f "bench/chat-${n,,}.png" ] && printf '[%s](chat-%s.png) ' "$n" "${n,,}"; done)"
   echo
   cat "$out/table.md"

@@ -9,6 +9,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -88,32 +89,69 @@ func run(w io.Writer, dir, charts string, systems, wlOrder []string) error {
 	return nil
 }
 
-// load reads every summary in dir.
+// load reads every summary in dir. A summary named WORKLOAD_SYSTEM.N.json
+// is repetition N; of several, the median one stands for the system.
 func load(dir string) ([]*result, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*_*.json"))
 	if err != nil || len(files) == 0 {
 		return nil, fmt.Errorf("no WORKLOAD_SYSTEM.json files in %s", dir)
 	}
-	var out []*result
+	runs := map[string][]*result{}
+	var keys []string
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		r, err := loadOne(f)
 		if err != nil {
 			return nil, err
 		}
-		r := &result{}
-		if err := json.Unmarshal(b, r); err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
+		key := r.workload + "_" + r.system
+		if runs[key] == nil {
+			keys = append(keys, key)
 		}
-		r.workload, r.system, _ = strings.Cut(strings.TrimSuffix(filepath.Base(f), ".json"), "_")
-		if r.Error == "" && r.Joined == 0 {
-			r.Error = fmt.Sprintf("%d of %d connected, none in the room", r.Connected, r.Clients)
-			if r.FirstConnectError != "" {
-				r.Error += "; " + r.FirstConnectError
-			}
-		}
-		out = append(out, r)
+		runs[key] = append(runs[key], r)
+	}
+	out := make([]*result, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, median(runs[k]))
 	}
 	return out, nil
+}
+
+// loadOne reads one summary and names it after its file.
+func loadOne(file string) (*result, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	r := &result{}
+	if err := json.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	var rest string
+	r.workload, rest, _ = strings.Cut(strings.TrimSuffix(filepath.Base(file), ".json"), "_")
+	r.system, _, _ = strings.Cut(rest, ".")
+	if r.Error == "" && r.Joined == 0 {
+		r.Error = fmt.Sprintf("%d of %d connected, none in the room", r.Connected, r.Clients)
+		if r.FirstConnectError != "" {
+			r.Error += "; " + r.FirstConnectError
+		}
+	}
+	return r, nil
+}
+
+// median picks the middle run by p99 latency (idle runs: by connect
+// time); failed runs count as the slowest.
+func median(rs []*result) *result {
+	key := func(r *result) float64 {
+		switch {
+		case r.Error != "":
+			return math.Inf(1)
+		case r.Senders == 0:
+			return r.ConnectSeconds
+		}
+		return r.Latency.P99
+	}
+	slices.SortStableFunc(rs, func(a, b *result) int { return cmp.Compare(key(a), key(b)) })
+	return rs[(len(rs)-1)/2]
 }
 
 func rank(systems []string, s string) int {

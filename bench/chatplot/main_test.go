@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,5 +64,24 @@ func TestTableAndChart(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "chat-w5-1k.png")); !os.IsNotExist(err) {
 		t.Errorf("idle workload got a latency chart: %v", err)
+	}
+}
+
+func TestMedianOfRepeatedRuns(t *testing.T) {
+	dir := t.TempDir()
+	for i, p99 := range []float64{9, 1, 5} {
+		writeSummary(t, dir, fmt.Sprintf("W2_hubcat.%d.json", i+1), loadgen.Report{Clients: 3, Joined: 3, Senders: 1, DeliveriesPerSec: 100 * p99, Latency: loadgen.Latency{P99: p99}})
+	}
+	writeSummary(t, dir, "W2_nats.1.json", map[string]string{"error": "exit 1: boom"})
+	writeSummary(t, dir, "W2_nats.2.json", loadgen.Report{Clients: 3, Joined: 3, Senders: 1, DeliveriesPerSec: 50, Latency: loadgen.Latency{P99: 2}})
+	var out bytes.Buffer
+	if err := run(&out, dir, "", []string{"hubcat", "nats"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	table := out.String()
+	for _, want := range []string{"| W2 | hubcat | 3/3 | 500 | 1.00× |", "| W2 | nats | 3/3 | 50 | 0.10× |"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
 	}
 }
