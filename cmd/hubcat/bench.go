@@ -65,6 +65,9 @@ prefix is accepted) and nats (all clients subscribe to one subject).`,
 			}
 			cfg.Progress = progressPrinter(std.err)
 			rep, err := loadgen.Run(cmd.Context(), cfg)
+			if isTerminal(std.err) {
+				fmt.Fprint(std.err, "\r\033[K") // clear the live line
+			}
 			if err != nil {
 				return err
 			}
@@ -123,9 +126,6 @@ func isTerminal(w io.Writer) bool {
 
 // printReport writes the human-readable summary.
 func printReport(w io.Writer, r *loadgen.Report) {
-	if isTerminal(w) {
-		fmt.Fprint(w, "\r\033[K")
-	}
 	fmt.Fprintf(w, "%s %s\n", r.Proto, r.Addr)
 	fmt.Fprintf(w, "clients    %d asked, %d connected, %d joined in %.2fs", r.Clients, r.Connected, r.Joined, r.ConnectSeconds)
 	if r.ConnectErrors > 0 {
