@@ -92,7 +92,14 @@ type Options struct {
 	Force bool
 	// Progress, if set, observes the session.
 	Progress Progress
+	// Claim, if set, is called after a successful handshake; returning
+	// false ends the session with a "busy" error. A listener uses it to let
+	// only the first authenticated peer through a one-time token.
+	Claim func() bool
 }
+
+// ErrBusy is returned when Claim turned an authenticated peer away.
+var ErrBusy = errors.New("transfer: another peer already claimed this session")
 
 // Stats summarises a finished (or failed) session.
 type Stats struct {
@@ -139,6 +146,11 @@ func open(ctx context.Context, conn net.Conn, role, peerRole string, o Options) 
 		stop()
 		s.w.SendError(fmt.Sprintf("both sides want to %s", role))
 		return nil, nil, fmt.Errorf("the peer also wants to %s: run send on one side and recv on the other", role)
+	}
+	if o.Claim != nil && !o.Claim() {
+		stop()
+		s.w.SendError("busy: another peer already claimed this session")
+		return nil, nil, ErrBusy
 	}
 	conn.SetDeadline(time.Time{})
 	return s, stop, nil

@@ -122,6 +122,8 @@ unix:///path/to.sock; IPv6 as [::1]:7000.`,
 // commands lists the subcommand constructors; each lives in its own file.
 var commands = []func(stdio) *cobra.Command{
 	versionCmd,
+	sendCmd,
+	recvCmd,
 }
 
 // parseEndpoint parses an address argument, turning a bad one into a usage error.
