@@ -13,7 +13,7 @@
 // a token both sides prove it by HMAC over fresh nonces. Then:
 //
 //	client → server  'Q' {"argv":[...],"shell":bool,"pty":bool,"rows","cols","timeout_ms"}
-//	server → client  'A' {} when the process started, or an error frame
+//	server → client  'A' {} when the request is accepted, or an error frame
 //
 // and from then on, in any order:
 //

@@ -103,8 +103,9 @@ func run(ctx context.Context, c net.Conn, r *frame.Reader, w *frame.Writer, req 
 		ctx, stop = context.WithTimeout(ctx, time.Duration(req.TimeoutMS)*time.Millisecond)
 		defer stop()
 	}
-	p, err := start(command(ctx, req), req, frameWriter{w, typeStdout}, frameWriter{w, typeStderr})
+	// 'A' goes first: the process may write before start returns.
 	w.SendJSON(typeStarted, struct{}{})
+	p, err := start(command(ctx, req), req, frameWriter{w, typeStdout}, frameWriter{w, typeStderr})
 	if err != nil {
 		w.SendJSON(typeExit, Exit{Code: 127, Message: fmt.Sprintf("cannot run %s: %v", req.Argv[0], err)})
 		return
@@ -124,12 +125,12 @@ func run(ctx context.Context, c net.Conn, r *frame.Reader, w *frame.Writer, req 
 func readClient(r *frame.Reader, p *process, cancel context.CancelFunc) {
 	defer cancel()
 	stdin := make(chan []byte, 16)
-	go func() {
-		for b := range stdin {
+	go func(in <-chan []byte) {
+		for b := range in {
 			p.stdin.Write(b)
 		}
 		p.closeStdin()
-	}()
+	}(stdin)
 	defer func() {
 		if stdin != nil {
 			close(stdin)

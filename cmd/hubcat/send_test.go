@@ -24,10 +24,19 @@ type proc struct {
 	done   chan error
 }
 
+// hubcatCmd is the hubcat binary (the test binary, via testscript.Main).
+// Under the race detector it would linger a second at exit; GORACE
+// turns that off, and a race still fails its exit status.
+func hubcatCmd(args ...string) *exec.Cmd {
+	cmd := exec.Command("hubcat", args...)
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	return cmd
+}
+
 // startHubcat runs the hubcat binary (the test binary, via testscript.Main).
 func startHubcat(t *testing.T, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command("hubcat", args...), lines: make(chan string, 100), done: make(chan error, 1)}
+	p := &proc{cmd: hubcatCmd(args...), lines: make(chan string, 100), done: make(chan error, 1)}
 	p.cmd.Stdout = &p.stdout
 	errPipe, err := p.cmd.StderrPipe()
 	if err != nil {
