@@ -1,8 +1,11 @@
 package transfer
 
-// Data path tuning. Each side overlaps its two halves: the sender reads
-// and hashes the file while the previous chunk goes to the socket; the
-// receiver reads the socket while the previous chunk is hashed and written.
+import "hash"
+
+// Data path tuning. Each side overlaps its three stages: the sender reads
+// the next chunk of the file while the previous one is hashed and, at the
+// same time, written to the socket; the receiver reads the socket while
+// the previous chunk is hashed and written to the file.
 const (
 	chunkSize = 256 << 10
 	numChunks = 4
@@ -56,4 +59,18 @@ func pump(n int64, fill func([]byte) (int, error), drain func([]byte) error) (in
 		return done, drainErr
 	}
 	return done, fillErr
+}
+
+// alongside hashes b on another goroutine while io runs, and returns io's
+// error once both are done. Chunks are hashed in order because the
+// caller waits before passing the next one.
+func alongside(h hash.Hash, b []byte, io func() error) error {
+	done := make(chan struct{})
+	go func() {
+		h.Write(b)
+		close(done)
+	}()
+	err := io()
+	<-done
+	return err
 }

@@ -226,13 +226,14 @@ func (rc *receiver) receiveData(e entry, pt *partial) error {
 	n, err := pump(e.Size-pt.offset,
 		func(b []byte) (int, error) { return io.ReadFull(rc.r.Raw(), b) },
 		func(b []byte) error {
-			pt.hash.Write(b)
-			if _, err := pt.f.Write(b); err != nil {
-				writeErr = true
-				return err
-			}
-			rc.p.Add(int64(len(b)))
-			return nil
+			return alongside(pt.hash, b, func() error {
+				if _, err := pt.f.Write(b); err != nil {
+					writeErr = true
+					return err
+				}
+				rc.p.Add(int64(len(b)))
+				return nil
+			})
 		})
 	rc.st.Bytes += n
 	have := pt.offset + n

@@ -219,15 +219,16 @@ func (s *session) sendData(f *os.File, it item, offset int64, h hash.Hash, p Pro
 	return pump(it.Size-offset,
 		func(b []byte) (int, error) {
 			k, err := io.ReadFull(f, b)
-			h.Write(b[:k])
 			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 				err = fmt.Errorf("%s shrank while being sent", it.local)
 			}
 			return k, err
 		},
 		func(b []byte) error {
-			_, err := s.conn.Write(b)
-			p.Add(int64(len(b)))
-			return err
+			return alongside(h, b, func() error {
+				_, err := s.conn.Write(b)
+				p.Add(int64(len(b)))
+				return err
+			})
 		})
 }
