@@ -98,15 +98,15 @@ func (f *execFlags) run(ctx context.Context, std stdio, addr string, argv []stri
 	if f.token == "" {
 		f.token = os.Getenv("HUBCAT_TOKEN")
 	}
-	// Ctrl-C goes to the remote process group, not to us; the session ends
-	// when the remote side reports the exit.
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
 	conn, err := endpoint.Dial(ctx, e, cfg)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	// From here Ctrl-C goes to the remote process group, not to us; the
+	// session ends when the remote side reports the exit.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
 	req := rexec.Request{Argv: argv, Shell: f.shell, PTY: f.pty, TimeoutMS: f.timeout.Milliseconds()}
 	o := rexec.Options{Token: f.token, Stdin: std.in, Stdout: std.out, Stderr: std.err}
 	restore := f.terminal(std, &req, &o)
