@@ -250,3 +250,40 @@ func TestResumeAfterReceiverKilled(t *testing.T) {
 	}
 	resumeRun(t, src, dst)
 }
+
+func TestSendListensWithGeneratedToken(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "hello.txt")
+	if err := os.WriteFile(src, []byte("hello over a reversed connection\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	send, addr := listening(t, "send", "--listen", "127.0.0.1:0", src)
+	token := send.expect(t, `^hubcat: token ([0-9a-f]{32})$`)[1]
+	send.expect(t, `^hubcat: hint: on the other side run: hubcat recv --token `+token+` tcp://`)
+
+	// A wrong token is refused before any file byte, and the listener
+	// keeps waiting for the right peer.
+	bad := startHubcat(t, "recv", "--token", "not-"+token, addr, filepath.Join(dir, "bad"))
+	err, rest := bad.wait(t)
+	if bad.cmd.ProcessState.ExitCode() != exitDenied || !strings.Contains(rest, "authentication failed") {
+		t.Fatalf("wrong token: %v\n%s", err, rest)
+	}
+	send.expect(t, `^hubcat: authentication failed from 127\.0\.0\.1`)
+	if _, err := os.Stat(filepath.Join(dir, "bad", "hello.txt")); err == nil {
+		t.Fatal("file written despite a wrong token")
+	}
+
+	recv := startHubcat(t, "recv", "--token", token, addr, filepath.Join(dir, "in"))
+	if err, rest := recv.wait(t); err != nil {
+		t.Fatalf("recv: %v\n%s", err, rest)
+	}
+	if err, rest := send.wait(t); err != nil {
+		t.Fatalf("send: %v\n%s", err, rest)
+	}
+	if !regexp.MustCompile(`^recv ok files=1 dirs=0 bytes=33 `).MatchString(recv.stdout.String()) {
+		t.Fatalf("summary %q", recv.stdout.String())
+	}
+	if sum(t, src) != sum(t, filepath.Join(dir, "in", "hello.txt")) {
+		t.Fatal("received file differs")
+	}
+}
