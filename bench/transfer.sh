@@ -32,6 +32,10 @@ go build -o "$work/xferpath" ./bench/xferpath
 file="$work/data.img"
 truncate -s "$size" "$file"
 cat "$file" >/dev/null # warm the page cache path for the sparse file
+# Fault tmpfs memory in once (and free it) so the first tool that writes
+# there does not pay the VM's first-touch cost for fresh pages.
+dd if=/dev/zero of="$shm/warm" bs=1M count=$((size_gib * 1024 + 256)) status=none
+rm -f "$shm/warm"
 
 now() { date +%s.%N; }
 results=()
