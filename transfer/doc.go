@@ -8,7 +8,8 @@
 // # Wire protocol, version 1
 //
 // Everything travels in frames of package internal/frame (type byte,
-// 32-bit big-endian length, payload); control payloads are JSON. File
+// 32-bit big-endian length, payload; at most 64 KiB here); control payloads
+// are JSON. File
 // contents travel unframed right after the frame that announces their
 // length, so the data path is a plain byte copy.
 //
@@ -24,16 +25,17 @@
 //  3. For each entry, in walk order (a directory before its contents), the
 //     sender sends 'F' {"path","kind","size","mode","mtime"}: path is
 //     slash-separated and relative, kind is "dir" or "file", mode holds the
-//     permission bits, mtime is Unix nanoseconds.
-//     - For a directory the receiver creates it and answers 'K' {}.
-//     - For a file the receiver answers 'R' {"offset","sha256"}: how many
-//     bytes of a kept partial file it already holds and the SHA-256 of
-//     that prefix (offset 0 when it has none). The sender hashes its own
-//     first offset bytes; when they match it sends 'G' {"offset"} with the
-//     same offset, otherwise 'G' {"offset":0}. Then exactly size-offset
-//     raw bytes follow, then 'S' with the 32-byte SHA-256 of the whole
-//     file. The receiver checks the digest, moves the file into place with
-//     its mode and mtime and answers 'K' {}.
+//     permission bits, mtime is Unix nanoseconds. For a directory the
+//     receiver creates it and answers 'K' {}. For a file the receiver
+//     answers 'R' {"offset","sha256"}: how many bytes of a kept partial file
+//     it already holds and the SHA-256 of that prefix (offset 0 when it has
+//     none). The sender hashes its own first offset bytes and sends 'G'
+//     {"offset"}: the same offset when they match, else 0. Then exactly
+//     size-offset raw bytes follow, then 'S' with the 32-byte SHA-256 of the
+//     whole file. The receiver checks the digest, moves the file into place
+//     with its mode and mtime and answers 'K' {}. While the raw bytes flow
+//     the receiver sends nothing unless it must stop (an error frame, for
+//     example on a full disk), and the sender watches for that.
 //  4. The sender sends 'D' {}; the receiver applies directory modes and
 //     times and answers 'D' {}.
 //
