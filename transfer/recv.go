@@ -138,7 +138,8 @@ func checkPath(p string) error {
 	return nil
 }
 
-// escapes reports whether err is os.Root refusing to follow a path out.
+// escapes reports whether err is os.Root refusing to follow a path out
+// ("path escapes from parent"); the os package exports no sentinel for it.
 func escapes(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "escapes")
 }
