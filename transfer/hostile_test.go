@@ -27,10 +27,15 @@ type rawSender struct {
 // startRaw starts a receiver into dst and handshakes with it by hand.
 func startRaw(t *testing.T, dst string) *rawSender {
 	t.Helper()
+	return startRawWith(t, dst, Options{Token: "t", Listener: true})
+}
+
+func startRawWith(t *testing.T, dst string, o Options) *rawSender {
+	t.Helper()
 	d, l := conns(t)
 	rs := &rawSender{t: t, conn: d, r: frame.NewReader(d, 0), w: frame.NewWriter(d), recv: make(chan result, 1)}
 	go func() {
-		st, err := Receive(context.Background(), l, dst, Options{Token: "t", Listener: true})
+		st, err := Receive(context.Background(), l, dst, o)
 		l.Close()
 		rs.recv <- result{st, err}
 	}()
@@ -188,4 +193,41 @@ func TestResumeWithChangedPrefixStartsOver(t *testing.T) {
 		t.Errorf("resumed %d and sent %d, want 0 and %d", s.st.Resumed, s.st.Bytes, len(data))
 	}
 	sameTree(t, src, dst)
+}
+
+func TestStalledSenderTimesOut(t *testing.T) {
+	dst := t.TempDir()
+	rs := startRawWith(t, dst, Options{Token: "t", Listener: true, IdleTimeout: 200 * time.Millisecond})
+	rs.send(typeEntry, entry{Path: "f", Kind: kindFile, Size: 10, Mode: 0o644})
+	var r resume
+	if err := rs.r.ExpectJSON(typeResume, &r); err != nil {
+		t.Fatal(err)
+	}
+	rs.send(typeGo, goAhead{})
+	rs.conn.Write([]byte("half"))
+	// ...and nothing more, without hanging up.
+	select {
+	case res := <-rs.recv:
+		if res.err == nil || !strings.Contains(res.err.Error(), "no progress for 200ms") {
+			t.Fatalf("receiver returned %v", res.err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("receiver still waiting for a stalled sender")
+	}
+	if partialBytes(t, dst) != 4 {
+		t.Fatalf("partial holds %d bytes, want 4", partialBytes(t, dst))
+	}
+}
+
+// partialBytes is the size of the single partial data file under dst.
+func partialBytes(t *testing.T, dst string) int64 {
+	t.Helper()
+	ents, _ := os.ReadDir(filepath.Join(dst, partialDir))
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".meta") {
+			fi, _ := e.Info()
+			return fi.Size()
+		}
+	}
+	return -1
 }

@@ -92,6 +92,9 @@ type Options struct {
 	Force bool
 	// Progress, if set, observes the session.
 	Progress Progress
+	// IdleTimeout, if positive, ends the session when neither side makes
+	// progress for that long; partial files stay resumable.
+	IdleTimeout time.Duration
 	// Claim, if set, is called after a successful handshake; returning
 	// false ends the session with a "busy" error. A listener uses it to let
 	// only the first authenticated peer through a one-time token.
@@ -128,12 +131,14 @@ type session struct {
 	conn net.Conn
 	r    *frame.Reader
 	w    *frame.Writer
+	idle time.Duration // Options.IdleTimeout
 }
 
 // open wraps conn, ties it to ctx and runs the handshake as role.
 func open(ctx context.Context, conn net.Conn, role, peerRole string, o Options) (*session, func() bool, error) {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	s := &session{conn: conn, r: frame.NewReader(conn, 64<<10), w: frame.NewWriter(conn)}
+	ic := &idleConn{Conn: conn}
+	s := &session{conn: ic, r: frame.NewReader(ic, 64<<10), w: frame.NewWriter(ic)}
 	conn.SetDeadline(time.Now().Add(handshakeTimeout))
 	peer, err := frame.Handshake(s.r, s.w, frame.HandshakeConfig{
 		Proto: proto, Version: Version, Role: role, Token: o.Token, Listener: o.Listener,
@@ -153,6 +158,7 @@ func open(ctx context.Context, conn net.Conn, role, peerRole string, o Options) 
 		return nil, nil, ErrBusy
 	}
 	conn.SetDeadline(time.Time{})
+	ic.idle, s.idle = o.IdleTimeout, o.IdleTimeout // off during the handshake
 	return s, stop, nil
 }
 
@@ -162,5 +168,5 @@ func (s *session) ctxErr(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return err
+	return explainIdle(err, s.idle)
 }

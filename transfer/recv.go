@@ -67,6 +67,9 @@ func Receive(ctx context.Context, conn net.Conn, dir string, o Options) (Stats, 
 // linger half-closes and drains briefly so the error frame reaches a peer
 // that is still sending instead of being lost to a reset.
 func (s *session) linger() {
+	if ic, ok := s.conn.(*idleConn); ok {
+		ic.idle = 0 // the fixed deadline below applies
+	}
 	if cw, ok := s.conn.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
 	}

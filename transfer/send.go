@@ -13,10 +13,14 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/hubcat/hubcat/internal/frame"
 )
+
+// errStopped ends a file's data when the receiver has refused it.
+var errStopped = errors.New("transfer: the receiver stopped the transfer")
 
 // item is one entry to send and where it lives locally.
 type item struct {
@@ -149,14 +153,16 @@ func (s *session) sendItem(it item, p Progress, st *Stats) error {
 	// During the data the receiver speaks only to refuse (a full disk, a
 	// write error); watch for that so the copy stops at once.
 	reply := make(chan error, 1)
+	var stopped atomic.Bool
 	go func() {
 		_, err := s.r.Expect(typeAck)
 		if err != nil {
+			stopped.Store(true)
 			s.conn.SetWriteDeadline(time.Now())
 		}
 		reply <- err
 	}()
-	n, err := s.sendData(f, it, offset, h, p)
+	n, err := s.sendData(f, it, offset, h, p, &stopped)
 	st.Bytes += n
 	if err == nil {
 		err = s.w.Send(typeSum, h.Sum(nil))
@@ -208,7 +214,7 @@ func matchPrefix(f *os.File, rs resume) (hash.Hash, int64, error) {
 
 // sendData streams the file from offset: a goroutine reads and hashes
 // while this one writes to the socket.
-func (s *session) sendData(f *os.File, it item, offset int64, h hash.Hash, p Progress) (int64, error) {
+func (s *session) sendData(f *os.File, it item, offset int64, h hash.Hash, p Progress, stopped *atomic.Bool) (int64, error) {
 	if _, err := f.Seek(offset, io.SeekStart); err != nil {
 		return 0, err
 	}
@@ -225,6 +231,9 @@ func (s *session) sendData(f *os.File, it item, offset int64, h hash.Hash, p Pro
 			return k, err
 		},
 		func(b []byte) error {
+			if stopped.Load() {
+				return errStopped
+			}
 			return alongside(h, b, func() error {
 				_, err := s.conn.Write(b)
 				p.Add(int64(len(b)))

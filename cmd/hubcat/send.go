@@ -72,7 +72,7 @@ type xferFlags struct {
 	fingerprint       string
 	caFile            string
 	certFile, keyFile string
-	timeout           time.Duration
+	timeout, idle     time.Duration
 	force             bool // recv only
 }
 
@@ -86,6 +86,7 @@ func (f *xferFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.certFile, "tls-cert", "", "listener certificate PEM `FILE` (default: self-signed)")
 	fs.StringVar(&f.keyFile, "tls-key", "", "listener key PEM `FILE`")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "connect timeout")
+	fs.DurationVar(&f.idle, "idle-timeout", 2*time.Minute, "give up when the transfer makes no progress for this long (0: never)")
 }
 
 // session connects or listens (per --listen) and runs one transfer.
@@ -93,7 +94,7 @@ func (f *xferFlags) session(ctx context.Context, std stdio, role, addr string, r
 	if f.token == "" {
 		f.token = os.Getenv("HUBCAT_TOKEN")
 	}
-	o := transfer.Options{Token: f.token, Force: f.force}
+	o := transfer.Options{Token: f.token, Force: f.force, IdleTimeout: f.idle}
 	if f.listen == "" {
 		conn, err := f.dial(ctx, addr)
 		if err != nil {
