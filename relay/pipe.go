@@ -1,0 +1,227 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Errors returned by the relay functions.
+var (
+	// ErrIdle is returned when nothing moved for Options.IdleTimeout. It is
+	// a net.Error whose Timeout method reports true.
+	ErrIdle error = idleError{}
+)
+
+type idleError struct{}
+
+func (idleError) Error() string   { return "relay: idle timeout" }
+func (idleError) Timeout() bool   { return true }
+func (idleError) Temporary() bool { return false }
+
+// Options tune [Pipe]. The zero value relays both ways and half-closes at
+// the end of input.
+type Options struct {
+	// CloseOnEOF closes the connection when input ends instead of shutting
+	// down its write side and waiting for the peer to close.
+	CloseOnEOF bool
+	// SendOnly discards what the peer sends (it is still read, so the
+	// peer's close is seen and no reset destroys data in flight).
+	SendOnly bool
+	// RecvOnly never reads the input.
+	RecvOnly bool
+	// CRLF turns each LF in the input that is not already preceded by CR
+	// into CRLF.
+	CRLF bool
+	// IdleTimeout ends the relay with ErrIdle when no byte has moved in
+	// either direction for this long; zero means never.
+	IdleTimeout time.Duration
+	// Hex, if set, receives a hex dump of the traffic: "<" lines for bytes
+	// received, ">" lines for bytes sent.
+	Hex io.Writer
+}
+
+// fast reports whether the bytes can go straight from io.Copy to io.Copy,
+// which keeps *net.TCPConn and *os.File visible for splice(2).
+func (o Options) fast() bool {
+	return !o.CRLF && o.IdleTimeout == 0 && o.Hex == nil
+}
+
+// Pipe relays in → c and c → out until the peer closes the connection,
+// the input ends with CloseOnEOF set, ctx is cancelled, or an error occurs.
+// At the end of input (without CloseOnEOF) only the write side of c is
+// shut down. Pipe closes c before it returns. A read from in may still be
+// blocked when Pipe returns; in is never closed.
+func Pipe(ctx context.Context, c net.Conn, in io.Reader, out io.Writer, o Options) error {
+	defer c.Close()
+	var fromPeer io.Reader = c
+	var toPeer io.Writer = c
+	if o.SendOnly {
+		out = io.Discard
+	}
+	if o.CRLF {
+		in = &crlfReader{r: in}
+	}
+	var idle *idleWatch
+	if !o.fast() {
+		var hexMu sync.Mutex
+		sent := &tap{r: in}
+		got := &tap{r: c}
+		if o.IdleTimeout > 0 {
+			idle = newIdleWatch(o.IdleTimeout, c)
+			defer idle.stop()
+			sent.touch, got.touch = idle.touch, idle.touch
+		}
+		if o.Hex != nil {
+			sent.hex = &hexDumper{w: o.Hex, mu: &hexMu, dir: '>'}
+			got.hex = &hexDumper{w: o.Hex, mu: &hexMu, dir: '<'}
+		}
+		in, fromPeer = sent, got
+	}
+
+	up := make(chan error, 1)
+	if !o.RecvOnly {
+		go func() {
+			_, err := io.Copy(toPeer, in)
+			if err == nil {
+				if o.CloseOnEOF {
+					c.Close()
+				} else {
+					err = closeWrite(c)
+				}
+			}
+			up <- err
+		}()
+	}
+	down := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(out, fromPeer)
+		down <- err
+	}()
+
+	select {
+	case err := <-up:
+		if err != nil {
+			return err
+		}
+		select {
+		case err = <-down:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		return finish(err, idle, o.CloseOnEOF)
+	case err := <-down:
+		return finish(err, idle, false)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// finish turns the receiving side's end into Pipe's result.
+func finish(err error, idle *idleWatch, closedByUs bool) error {
+	if idle != nil && idle.fired.Load() {
+		return ErrIdle
+	}
+	if closedByUs && errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// closeWrite shuts down the write side of c when the transport can.
+func closeWrite(c net.Conn) error {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// tap passes reads through, noting activity and feeding a hex dump.
+type tap struct {
+	r     io.Reader
+	touch func()
+	hex   *hexDumper
+}
+
+func (t *tap) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		if t.touch != nil {
+			t.touch()
+		}
+		if t.hex != nil {
+			t.hex.dump(p[:n])
+		}
+	}
+	return n, err
+}
+
+// idleWatch closes a connection when touch has not been called for d.
+type idleWatch struct {
+	d     time.Duration
+	last  atomic.Int64 // unix nanoseconds of the last activity
+	fired atomic.Bool
+	timer *time.Timer
+}
+
+func newIdleWatch(d time.Duration, c io.Closer) *idleWatch {
+	w := &idleWatch{d: d}
+	w.touch()
+	var check func()
+	check = func() {
+		left := time.Duration(w.last.Load()+int64(d)) - time.Duration(time.Now().UnixNano())
+		if left > 0 {
+			w.timer.Reset(left)
+			return
+		}
+		w.fired.Store(true)
+		c.Close()
+	}
+	w.timer = time.AfterFunc(d, check)
+	return w
+}
+
+func (w *idleWatch) touch() { w.last.Store(time.Now().UnixNano()) }
+func (w *idleWatch) stop()  { w.timer.Stop() }
+
+// crlfReader turns bare LF into CRLF.
+type crlfReader struct {
+	r      io.Reader
+	buf    []byte
+	out    []byte
+	pend   []byte
+	err    error
+	lastCR bool
+}
+
+func (c *crlfReader) Read(p []byte) (int, error) {
+	if len(c.pend) == 0 {
+		if c.err != nil {
+			return 0, c.err
+		}
+		if c.buf == nil {
+			c.buf = make([]byte, 32<<10)
+		}
+		n, err := c.r.Read(c.buf)
+		c.err = err
+		c.out = c.out[:0]
+		for _, b := range c.buf[:n] {
+			if b == '\n' && !c.lastCR {
+				c.out = append(c.out, '\r')
+			}
+			c.out = append(c.out, b)
+			c.lastCR = b == '\r'
+		}
+		c.pend = c.out
+		if len(c.pend) == 0 {
+			return 0, err
+		}
+	}
+	n := copy(p, c.pend)
+	c.pend = c.pend[n:]
+	return n, nil
+}
