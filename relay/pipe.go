@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
+	"syscall"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,15 +53,21 @@ func (o Options) fast() bool {
 	return !o.CRLF && o.IdleTimeout == 0 && o.Hex == nil
 }
 
-// Pipe relays in → c and c → out until the peer closes the connection,
-// the input ends with CloseOnEOF set, ctx is cancelled, or an error occurs.
-// At the end of input (without CloseOnEOF) only the write side of c is
-// shut down. Pipe closes c before it returns. A read from in may still be
+// Linger is how long Pipe keeps sending after the peer has closed its
+// side, once the input has gone quiet: input still flowing reaches the
+// peer, and an idle terminal does not keep a finished session open.
+const Linger = 500 * time.Millisecond
+
+// Pipe relays in → c and c → out until both directions are done, the input
+// ends with CloseOnEOF set, ctx is cancelled, or an error occurs. At the end
+// of input (without CloseOnEOF) only the write side of c is shut down and
+// Pipe reads on until the peer closes. If the peer closes first, Pipe keeps
+// sending while input flows and returns once input ends or has been quiet
+// for [Linger]. Pipe closes c before it returns. A read from in may still be
 // blocked when Pipe returns; in is never closed.
 func Pipe(ctx context.Context, c net.Conn, in io.Reader, out io.Writer, o Options) error {
 	defer c.Close()
 	var fromPeer io.Reader = c
-	var toPeer io.Writer = c
 	if o.SendOnly {
 		out = io.Discard
 	}
@@ -83,10 +91,11 @@ func Pipe(ctx context.Context, c net.Conn, in io.Reader, out io.Writer, o Option
 		in, fromPeer = sent, got
 	}
 
+	var s sender
 	up := make(chan error, 1)
 	if !o.RecvOnly {
 		go func() {
-			_, err := io.Copy(toPeer, in)
+			err := s.send(c, in)
 			if err == nil {
 				if o.CloseOnEOF {
 					c.Close()
@@ -115,10 +124,70 @@ func Pipe(ctx context.Context, c net.Conn, in io.Reader, out io.Writer, o Option
 		}
 		return finish(err, idle, o.CloseOnEOF)
 	case err := <-down:
-		return finish(err, idle, false)
+		if err != nil || o.RecvOnly {
+			return finish(err, idle, false)
+		}
+		if err := s.linger(ctx, up); err != nil && !isPeerGone(err) {
+			return err
+		}
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// sender copies input to the connection and notes when input last moved.
+type sender struct {
+	last   atomic.Int64 // unix nanoseconds of the last chunk sent
+	opaque atomic.Bool  // a single system call moves everything (sendfile)
+}
+
+func (s *sender) progress() { s.last.Store(time.Now().UnixNano()) }
+
+// send copies in to c: with splice(2) from a pipe to a socket, with
+// sendfile(2) from a regular file, else through a buffer.
+func (s *sender) send(c net.Conn, in io.Reader) error {
+	s.progress()
+	if f, ok := in.(*os.File); ok {
+		if handled, err := splicePipe(c, f, s.progress); handled {
+			return err
+		}
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			s.opaque.Store(true)
+			_, err := io.Copy(c, f)
+			return err
+		}
+	}
+	_, err := io.Copy(c, &tap{r: in, touch: s.progress})
+	return err
+}
+
+// linger waits for the input to end or go quiet for Linger.
+func (s *sender) linger(ctx context.Context, up <-chan error) error {
+	for {
+		wait := Linger
+		if !s.opaque.Load() {
+			wait = time.Duration(s.last.Load()) + Linger - time.Duration(time.Now().UnixNano())
+		}
+		if wait <= 0 {
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case err := <-up:
+			t.Stop()
+			return err
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// isPeerGone reports errors that only mean the peer has closed.
+func isPeerGone(err error) bool {
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)
 }
 
 // finish turns the receiving side's end into Pipe's result.

@@ -122,6 +122,7 @@ unix:///path/to.sock; IPv6 as [::1]:7000.`,
 // commands lists the subcommand constructors; each lives in its own file.
 var commands = []func(stdio) *cobra.Command{
 	versionCmd,
+	connectCmd, listenCmd, echoCmd,
 }
 
 // parseEndpoint parses an address argument, turning a bad one into a usage error.
