@@ -92,12 +92,15 @@ func Pipe(ctx context.Context, c net.Conn, in io.Reader, out io.Writer, o Option
 	}
 
 	var s sender
+	var closed atomic.Bool // c closed on purpose at the end of input
+	s.progress() // the linger clock starts now, not when the goroutine runs
 	up := make(chan error, 1)
 	if !o.RecvOnly {
 		go func() {
 			err := s.send(c, in)
 			if err == nil {
 				if o.CloseOnEOF {
+					closed.Store(true)
 					c.Close()
 				} else {
 					err = closeWrite(c)
@@ -122,10 +125,10 @@ func Pipe(ctx context.Context, c net.Conn, in io.Reader, out io.Writer, o Option
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		return finish(err, idle, o.CloseOnEOF)
+		return finish(err, idle, closed.Load())
 	case err := <-down:
 		if err != nil || o.RecvOnly {
-			return finish(err, idle, false)
+			return finish(err, idle, closed.Load())
 		}
 		if err := s.linger(ctx, up); err != nil && !isPeerGone(err) {
 			return err
@@ -137,19 +140,44 @@ func Pipe(ctx context.Context, c net.Conn, in io.Reader, out io.Writer, o Option
 }
 
 // sender copies input to the connection and notes when input last moved.
+// Input is quiet when nothing has been read from it for a while and
+// nothing read is still waiting to be written: a peer that is merely slow
+// to take the bytes does not make the input quiet.
 type sender struct {
-	last   atomic.Int64 // unix nanoseconds of the last chunk sent
-	opaque atomic.Bool  // a single system call moves everything (sendfile)
+	last   atomic.Int64 // unix nanoseconds of the last read or write
+	busy   atomic.Bool  // bytes read from input are waiting to be written
+	opaque atomic.Bool  // one system call moves everything (sendfile)
 }
 
 func (s *sender) progress() { s.last.Store(time.Now().UnixNano()) }
 
+// blocked records whether input bytes wait for the connection.
+func (s *sender) blocked(b bool) {
+	s.busy.Store(b)
+	s.progress()
+}
+
+// readerFor wraps in so each read marks progress and a pending write.
+func (s *sender) readerFor(in io.Reader) io.Reader {
+	return readFunc(func(p []byte) (int, error) {
+		s.blocked(false) // the previous chunk has been written
+		n, err := in.Read(p)
+		if n > 0 {
+			s.blocked(true)
+		}
+		return n, err
+	})
+}
+
+type readFunc func([]byte) (int, error)
+
+func (f readFunc) Read(p []byte) (int, error) { return f(p) }
+
 // send copies in to c: with splice(2) from a pipe to a socket, with
 // sendfile(2) from a regular file, else through a buffer.
 func (s *sender) send(c net.Conn, in io.Reader) error {
-	s.progress()
 	if f, ok := in.(*os.File); ok {
-		if handled, err := splicePipe(c, f, s.progress); handled {
+		if handled, err := splicePipe(c, f, s.blocked); handled {
 			return err
 		}
 		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
@@ -158,7 +186,7 @@ func (s *sender) send(c net.Conn, in io.Reader) error {
 			return err
 		}
 	}
-	_, err := io.Copy(c, &tap{r: in, touch: s.progress})
+	_, err := io.Copy(c, s.readerFor(in))
 	return err
 }
 
@@ -166,7 +194,7 @@ func (s *sender) send(c net.Conn, in io.Reader) error {
 func (s *sender) linger(ctx context.Context, up <-chan error) error {
 	for {
 		wait := Linger
-		if !s.opaque.Load() {
+		if !s.opaque.Load() && !s.busy.Load() {
 			wait = time.Duration(s.last.Load()) + Linger - time.Duration(time.Now().UnixNano())
 		}
 		if wait <= 0 {

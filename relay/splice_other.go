@@ -8,4 +8,4 @@ import (
 )
 
 // splicePipe is splice(2) on Linux; elsewhere the buffered copy is used.
-func splicePipe(net.Conn, *os.File, func()) (bool, error) { return false, nil }
+func splicePipe(net.Conn, *os.File, func(bool)) (bool, error) { return false, nil }

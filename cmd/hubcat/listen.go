@@ -222,7 +222,7 @@ func (f *listenFlags) serverTLS(log *slog.Logger) (*tls.Config, error) {
 
 // serveOne waits for one client, stops listening, and serves it.
 func serveOne(ctx context.Context, std stdio, e endpoint.Endpoint, ln net.Listener, f *listenFlags, log *slog.Logger) error {
-	c, err := acceptOne(ctx, ln, f.wait)
+	c, err := acceptOne(ctx, e, ln, f.wait)
 	ln.Close()
 	if err != nil {
 		var te *endpoint.Error
@@ -242,7 +242,7 @@ func serveOne(ctx context.Context, std stdio, e endpoint.Endpoint, ln net.Listen
 
 // acceptOne accepts a connection, giving up after wait (if not zero) or
 // when ctx ends.
-func acceptOne(ctx context.Context, ln net.Listener, wait time.Duration) (net.Conn, error) {
+func acceptOne(ctx context.Context, e endpoint.Endpoint, ln net.Listener, wait time.Duration) (net.Conn, error) {
 	var timedOut atomic.Bool
 	if wait > 0 {
 		t := time.AfterFunc(wait, func() { timedOut.Store(true); ln.Close() })
@@ -252,7 +252,7 @@ func acceptOne(ctx context.Context, ln net.Listener, wait time.Duration) (net.Co
 	defer stop()
 	c, err := ln.Accept()
 	if err != nil && timedOut.Load() {
-		return nil, &endpoint.Error{Op: "listen", Addr: ln.Addr().String(), Kind: endpoint.Timeout, Msg: fmt.Sprintf("no client within %s", wait), Err: err}
+		return nil, &endpoint.Error{Op: "listen", Addr: endpoint.FromAddr(e.Scheme, ln.Addr()).String(), Kind: endpoint.Timeout, Msg: fmt.Sprintf("no client within %s", wait), Err: err}
 	}
 	return c, err
 }
