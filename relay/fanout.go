@@ -47,6 +47,7 @@ func (f *Fanout) Join(c net.Conn) *Member {
 	f.members[m] = struct{}{}
 	f.mu.Unlock()
 	go f.write(m)
+	f.logger().Debug("peer joined", "remote", c.RemoteAddr().String())
 	return m
 }
 
@@ -158,20 +159,21 @@ func (b *Broker) ServeConn(ctx context.Context, c net.Conn) {
 // Shared is a server.Handler for listen --keep-open: what each client sends
 // is written to Out, and [Shared.Feed] sends its input to every client.
 type Shared struct {
+	// Fanout carries input to the clients; set its Logger and limits.
+	Fanout Fanout
 	// Out receives every client's bytes, one read's worth at a time.
 	Out io.Writer
 	// Opts applies SendOnly, IdleTimeout and Hex to each client.
 	Opts Options
 
-	fan   Fanout
 	outMu sync.Mutex
 	hexMu sync.Mutex
 }
 
 // ServeConn relays c's bytes to Out until its peer closes.
 func (s *Shared) ServeConn(ctx context.Context, c net.Conn) {
-	m := s.fan.Join(c)
-	defer s.fan.Leave(m)
+	m := s.Fanout.Join(c)
+	defer s.Fanout.Leave(m)
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 	r := &tap{r: c}
@@ -217,7 +219,7 @@ func (s *Shared) Feed(in io.Reader) error {
 			if hex != nil {
 				hex.dump(buf[:n])
 			}
-			s.fan.Send(buf[:n], nil)
+			s.Fanout.Send(buf[:n], nil)
 		}
 		if err == io.EOF {
 			return nil

@@ -6,9 +6,9 @@ import (
 	"io"
 	"net"
 	"os"
-	"syscall"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -93,7 +93,7 @@ func Pipe(ctx context.Context, c net.Conn, in io.Reader, out io.Writer, o Option
 
 	var s sender
 	var closed atomic.Bool // c closed on purpose at the end of input
-	s.progress() // the linger clock starts now, not when the goroutine runs
+	s.progress()           // the linger clock starts now, not when the goroutine runs
 	up := make(chan error, 1)
 	if !o.RecvOnly {
 		go func() {
@@ -117,7 +117,7 @@ func Pipe(ctx context.Context, c net.Conn, in io.Reader, out io.Writer, o Option
 
 	select {
 	case err := <-up:
-		if err != nil {
+		if err != nil && !isPeerGone(err) {
 			return err
 		}
 		select {
@@ -215,7 +215,8 @@ func (s *sender) linger(ctx context.Context, up <-chan error) error {
 
 // isPeerGone reports errors that only mean the peer has closed.
 func isPeerGone(err error) bool {
-	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ENOTCONN) || errors.Is(err, net.ErrClosed)
 }
 
 // finish turns the receiving side's end into Pipe's result.

@@ -266,7 +266,7 @@ func serveMany(ctx context.Context, std stdio, ln net.Listener, f *listenFlags, 
 	case argv != nil:
 		h = &relay.Exec{Argv: argv, Stderr: std.err, Logger: log}
 	default:
-		shared := &relay.Shared{Out: std.out, Opts: f.options(std)}
+		shared := &relay.Shared{Out: std.out, Opts: f.options(std), Fanout: relay.Fanout{Logger: log}}
 		if !f.recvOnly {
 			go shared.Feed(std.in)
 		}
