@@ -41,7 +41,7 @@ func TestPipeTransports(t *testing.T) {
 func TestUDP(t *testing.T) {
 	l := start(t, nil, "listen", "udp://127.0.0.1:0")
 	addr := l.listening()
-	c := start(t, strings.NewReader("one\ntwo\n"), "connect", addr, "--idle-timeout", "3s")
+	c := start(t, strings.NewReader("one\ntwo\n"), "connect", addr, "--idle-timeout", "1500ms")
 	waitFor(t, func() bool { return l.out.String() == "one\ntwo\n" }, "listen to print both datagrams, got %q", l.out.String)
 	l.stdin.Write([]byte("reply\n"))
 	waitFor(t, func() bool { return c.out.String() == "reply\n" }, "connect to print the reply, got %q", c.out.String)
@@ -164,10 +164,10 @@ func listenTCP(t *testing.T) net.Listener {
 	return ln
 }
 
-// TestLargePayload moves 48 MiB of random bytes each way, byte-exact: from
+// TestLargePayload moves 24 MiB of random bytes each way, byte-exact: from
 // a regular file (sendfile), from a pipe (splice), and over TLS.
 func TestLargePayload(t *testing.T) {
-	data := make([]byte, 48<<20)
+	data := make([]byte, 24<<20)
 	rand.Read(data)
 	want := sha256.Sum256(data)
 	file := filepath.Join(t.TempDir(), "payload")
