@@ -14,7 +14,8 @@ import (
 // Exec is a server.Handler that wires each connection to a new process:
 // the peer's bytes are the process's standard input and its standard
 // output goes back to the peer. Standard error goes to Stderr. No shell is
-// involved unless Argv asks for one.
+// involved unless Argv asks for one. The process finds the peer's address
+// in $HUBCAT_REMOTE_ADDR and its own in $HUBCAT_LOCAL_ADDR.
 type Exec struct {
 	// Argv is the program and its arguments.
 	Argv []string
@@ -33,6 +34,7 @@ func (e *Exec) ServeConn(ctx context.Context, c net.Conn) {
 	}
 	cmd := exec.CommandContext(ctx, e.Argv[0], e.Argv[1:]...)
 	cmd.Stderr = e.Stderr
+	cmd.Env = append(os.Environ(), "HUBCAT_REMOTE_ADDR="+c.RemoteAddr().String(), "HUBCAT_LOCAL_ADDR="+c.LocalAddr().String())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	var err error

@@ -34,8 +34,16 @@ type packets struct {
 	hexMu sync.Mutex
 }
 
+// socketBuffer is the receive buffer asked for on UDP sockets, so bursts
+// wait in the kernel instead of being dropped; the kernel caps it at
+// net.core.rmem_max.
+const socketBuffer = 4 << 20
+
 func newPackets(pc net.PacketConn) *packets {
 	p := &packets{pc: pc}
+	if uc, ok := pc.(*net.UDPConn); ok {
+		uc.SetReadBuffer(socketBuffer) // best effort
+	}
 	if a, ok := pc.LocalAddr().(*net.UDPAddr); ok && a.IP.To4() != nil {
 		p.b = ipv4.NewPacketConn(pc)
 	} else {

@@ -231,7 +231,7 @@ func TestExec(t *testing.T) {
 	}{
 		{"127.0.0.1:0", []string{"--exec", "tr a-z A-Z"}},
 		{"tls://127.0.0.1:0", []string{"--exec", "tr a-z A-Z"}},
-		{"127.0.0.1:0", []string{"--sh-exec", "read x; echo \"got $x\"; exit 3"}},
+		{"127.0.0.1:0", []string{"--sh-exec", "read x; echo \"got $x from ${HUBCAT_REMOTE_ADDR%:*}\"; exit 3"}},
 	} {
 		t.Run(tc.addr+" "+strings.Join(tc.args, " "), func(t *testing.T) {
 			l := start(t, nil, append([]string{"listen", tc.addr, "--keep-open"}, tc.args...)...)
@@ -240,7 +240,7 @@ func TestExec(t *testing.T) {
 				out, errOut, code := runHubcat(t, strings.NewReader("hello\n"), "connect", addr, "--insecure")
 				want := "HELLO\n"
 				if tc.args[0] == "--sh-exec" {
-					want = "got hello\n"
+					want = "got hello from 127.0.0.1\n"
 				}
 				if code != 0 || out != want {
 					t.Fatalf("exit %d, out %q (want %q): %s", code, out, want, errOut)
