@@ -67,6 +67,9 @@ const Linger = 500 * time.Millisecond
 // blocked when Pipe returns; in is never closed.
 func Pipe(ctx context.Context, c net.Conn, in io.Reader, out io.Writer, o Options) error {
 	defer c.Close()
+	if err := handshake(ctx, c); err != nil {
+		return err
+	}
 	var fromPeer io.Reader = c
 	if o.SendOnly {
 		out = io.Discard
@@ -228,6 +231,15 @@ func finish(err error, idle *idleWatch, closedByUs bool) error {
 		return nil
 	}
 	return err
+}
+
+// handshake completes a TLS handshake up front, so that an input that
+// ends at once can still shut down the write side cleanly.
+func handshake(ctx context.Context, c net.Conn) error {
+	if hc, ok := c.(interface{ HandshakeContext(context.Context) error }); ok {
+		return hc.HandshakeContext(ctx)
+	}
+	return nil
 }
 
 // closeWrite shuts down the write side of c when the transport can.

@@ -277,3 +277,17 @@ func TestExecClientCerts(t *testing.T) {
 		t.Fatalf("exit %d, out %q: %s", code, out, errOut)
 	}
 }
+
+// TestTLSListenEmptyInput: a TLS listener whose input is already at its
+// end still completes the handshake and serves the client.
+func TestTLSListenEmptyInput(t *testing.T) {
+	l := start(t, strings.NewReader(""), "listen", "tls://127.0.0.1:0")
+	addr := l.listening()
+	_, errOut, code := runHubcat(t, strings.NewReader("hi\n"), "connect", addr, "--insecure")
+	if code != 0 {
+		t.Fatalf("connect exit %d: %s", code, errOut)
+	}
+	if code := l.wait(); code != 0 || l.out.String() != "hi\n" {
+		t.Fatalf("listen exit %d, out %q: %s", code, l.out.String(), l.stderr())
+	}
+}
