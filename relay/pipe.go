@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -142,14 +141,19 @@ func Pipe(ctx context.Context, c net.Conn, in io.Reader, out io.Writer, o Option
 	}
 }
 
+// sendBuffer is the size of the buffer between input and connection. On
+// Linux a plain read/write loop through it outruns splice(2) from a pipe
+// and sendfile(2) from a file into a loopback TCP socket (bench/RESULTS.md);
+// the receiving side is left to io.Copy, where splice wins.
+const sendBuffer = 256 << 10
+
 // sender copies input to the connection and notes when input last moved.
 // Input is quiet when nothing has been read from it for a while and
 // nothing read is still waiting to be written: a peer that is merely slow
 // to take the bytes does not make the input quiet.
 type sender struct {
-	last   atomic.Int64 // unix nanoseconds of the last read or write
-	busy   atomic.Bool  // bytes read from input are waiting to be written
-	opaque atomic.Bool  // one system call moves everything (sendfile)
+	last atomic.Int64 // unix nanoseconds of the last read or write
+	busy atomic.Bool  // bytes read from input are waiting to be written
 }
 
 func (s *sender) progress() { s.last.Store(time.Now().UnixNano()) }
@@ -160,9 +164,10 @@ func (s *sender) blocked(b bool) {
 	s.progress()
 }
 
-// readerFor wraps in so each read marks progress and a pending write.
-func (s *sender) readerFor(in io.Reader) io.Reader {
-	return readFunc(func(p []byte) (int, error) {
+// send copies in to c through sendBuffer, marking each read as progress
+// and as pending until the next read begins.
+func (s *sender) send(c net.Conn, in io.Reader) error {
+	r := readFunc(func(p []byte) (int, error) {
 		s.blocked(false) // the previous chunk has been written
 		n, err := in.Read(p)
 		if n > 0 {
@@ -170,34 +175,23 @@ func (s *sender) readerFor(in io.Reader) io.Reader {
 		}
 		return n, err
 	})
+	_, err := io.CopyBuffer(writeFunc(c.Write), r, make([]byte, sendBuffer))
+	return err
 }
 
 type readFunc func([]byte) (int, error)
 
 func (f readFunc) Read(p []byte) (int, error) { return f(p) }
 
-// send copies in to c: with splice(2) from a pipe to a socket, with
-// sendfile(2) from a regular file, else through a buffer.
-func (s *sender) send(c net.Conn, in io.Reader) error {
-	if f, ok := in.(*os.File); ok {
-		if handled, err := splicePipe(c, f, s.blocked); handled {
-			return err
-		}
-		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-			s.opaque.Store(true)
-			_, err := io.Copy(c, f)
-			return err
-		}
-	}
-	_, err := io.Copy(c, s.readerFor(in))
-	return err
-}
+type writeFunc func([]byte) (int, error)
+
+func (f writeFunc) Write(p []byte) (int, error) { return f(p) }
 
 // linger waits for the input to end or go quiet for Linger.
 func (s *sender) linger(ctx context.Context, up <-chan error) error {
 	for {
 		wait := Linger
-		if !s.opaque.Load() && !s.busy.Load() {
+		if !s.busy.Load() {
 			wait = time.Duration(s.last.Load()) + Linger - time.Duration(time.Now().UnixNano())
 		}
 		if wait <= 0 {
