@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # TCP byte relay over loopback: hubcat connect → hubcat listen against the
 # producer pipe itself (the ceiling), iperf3, ncat, socat and OpenBSD nc, in
-# one run, best of ROUNDS, as GB/s and as ratios.
+# one run, ROUNDS times; prints GB/s per round and the median of the per-round
+# ratios (each ratio compares runs made seconds apart).
 #
 #   bench/relay.sh            # SIZE=4G ROUNDS=3
 #   SIZE=8G ROUNDS=5 bench/relay.sh
@@ -46,18 +47,23 @@ relay() {
 }
 
 tools=(pipe iperf3 hubcat ncat socat nc)
-declare -A best
+declare -A rates ratios
 for r in $(seq "$ROUNDS"); do
+  declare -A round=()
   for t in "${tools[@]}"; do
-    g=$(relay "$t")
-    echo "round $r: $t $g GB/s" >&2
-    if [ -z "${best[$t]:-}" ] || awk -v a="$g" -v b="${best[$t]}" 'BEGIN { exit !(a > b) }'; then best[$t]=$g; fi
+    round[$t]=$(relay "$t")
+    echo "round $r: $t ${round[$t]} GB/s" >&2
+    rates[$t]+="${round[$t]} "
   done
+  for t in "${tools[@]}"; do ratios[$t]+="$(ratio "${round[hubcat]}" "${round[$t]}") "; done
 done
 
-echo "TCP relay, $SIZE over loopback, best of $ROUNDS, $(date -u +%Y-%m-%d), $(nproc) cores"
-printf '| %-8s | %6s | %s |\n' tool "GB/s" "hubcat ÷ tool"
-printf '|----------|--------|---------------|\n'
+# median of a list of numbers
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "TCP relay, $SIZE over loopback, $ROUNDS rounds, $(date -u +%Y-%m-%d), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+printf '| %-8s | %-18s | %6s | %s |\n' tool "GB/s each round" median "hubcat ÷ tool (median of rounds)"
+printf '|----------|--------------------|--------|----------------------------------|\n'
 for t in "${tools[@]}"; do
-  printf '| %-8s | %6s | %13s |\n' "$t" "${best[$t]}" "$(ratio "${best[hubcat]}" "${best[$t]}")"
+  printf '| %-8s | %-18s | %6s | %32s |\n' "$t" "${rates[$t]% }" "$(median "${rates[$t]}")" "$(median "${ratios[$t]}")"
 done
