@@ -62,8 +62,8 @@ done
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "TCP relay, $SIZE over loopback, $ROUNDS rounds, $(date -u +%Y-%m-%d), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
-printf '| %-8s | %-18s | %6s | %s |\n' tool "GB/s each round" median "hubcat ÷ tool (median of rounds)"
-printf '|----------|--------------------|--------|----------------------------------|\n'
+printf '| %-8s | %-24s | %6s | %s |\n' tool "GB/s each round" median "hubcat ÷ tool (median of rounds)"
+printf '|----------|--------------------------|--------|----------------------------------|\n'
 for t in "${tools[@]}"; do
-  printf '| %-8s | %-18s | %6s | %32s |\n' "$t" "${rates[$t]% }" "$(median "${rates[$t]}")" "$(median "${ratios[$t]}")"
+  printf '| %-8s | %-24s | %6s | %32s |\n' "$t" "${rates[$t]% }" "$(median "${rates[$t]}")" "$(median "${ratios[$t]}")"
 done
