@@ -17,6 +17,7 @@ import (
 // TestPipeTransports relays both ways through listen and connect over each
 // transport, each side's input reaching the other's output.
 func TestPipeTransports(t *testing.T) {
+	t.Parallel()
 	for _, addr := range []string{"127.0.0.1:0", "tcp://[::1]:0", "unix://" + filepath.Join(t.TempDir(), "s.sock"), "tls://127.0.0.1:0"} {
 		t.Run(strings.SplitN(addr, ":", 2)[0], func(t *testing.T) {
 			l := start(t, strings.NewReader("from listen\n"), "listen", addr)
@@ -39,6 +40,7 @@ func TestPipeTransports(t *testing.T) {
 // TestUDP sends lines as datagrams to listen, which answers the peer it
 // heard from; connect keeps receiving after its input ends until idle.
 func TestUDP(t *testing.T) {
+	t.Parallel()
 	l := start(t, nil, "listen", "udp://127.0.0.1:0")
 	addr := l.listening()
 	c := start(t, strings.NewReader("one\ntwo\n"), "connect", addr, "--idle-timeout", "1500ms")
@@ -57,6 +59,7 @@ func TestUDP(t *testing.T) {
 // TestUDPKeepOpen takes datagrams from several peers; without --keep-open
 // a second peer is ignored and logged.
 func TestUDPKeepOpen(t *testing.T) {
+	t.Parallel()
 	for _, keep := range []bool{true, false} {
 		args := []string{"listen", "udp://127.0.0.1:0", "--recv-only"}
 		if keep {
@@ -111,6 +114,7 @@ func waitFor(t *testing.T, cond func() bool, msg string, got func() string) {
 // here reads the request to EOF before it answers, so the test hangs
 // unless connect half-closes.
 func TestHalfClose(t *testing.T) {
+	t.Parallel()
 	ln := listenTCP(t)
 	reply := bytes.Repeat([]byte("gopher menu line\r\n"), 20000)
 	go func() {
@@ -131,6 +135,7 @@ func TestHalfClose(t *testing.T) {
 
 // TestCloseOnEOF ends at the end of input even when the peer never closes.
 func TestCloseOnEOF(t *testing.T) {
+	t.Parallel()
 	ln := listenTCP(t)
 	got := make(chan string, 1)
 	testDone := make(chan struct{})
@@ -167,6 +172,7 @@ func listenTCP(t *testing.T) net.Listener {
 // TestLargePayload moves 24 MiB of random bytes each way, byte-exact: from
 // a regular file (sendfile), from a pipe (splice), and over TLS.
 func TestLargePayload(t *testing.T) {
+	t.Parallel()
 	data := make([]byte, 24<<20)
 	rand.Read(data)
 	want := sha256.Sum256(data)
@@ -200,6 +206,7 @@ func TestLargePayload(t *testing.T) {
 
 // TestCRLFAndHex converts line endings and dumps traffic to stderr.
 func TestCRLFAndHex(t *testing.T) {
+	t.Parallel()
 	ln := listenTCP(t)
 	got := make(chan string, 1)
 	go func() {
@@ -228,6 +235,7 @@ func TestCRLFAndHex(t *testing.T) {
 
 // TestExitCodes checks each documented failure's exit code and message.
 func TestExitCodes(t *testing.T) {
+	t.Parallel()
 	closed := listenTCP(t).Addr().String()
 	closedLn := listenTCP(t)
 	closedAddr := closedLn.Addr().String()
@@ -273,6 +281,7 @@ func TestExitCodes(t *testing.T) {
 
 // TestSource connects from a chosen loopback address.
 func TestSource(t *testing.T) {
+	t.Parallel()
 	ln := listenTCP(t)
 	from := make(chan string, 1)
 	go func() {

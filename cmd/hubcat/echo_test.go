@@ -15,6 +15,7 @@ import (
 // TestEcho echoes over each stream transport, byte-exact, with the write
 // side closed after the client's.
 func TestEcho(t *testing.T) {
+	t.Parallel()
 	payload := make([]byte, 1<<20)
 	rand.Read(payload)
 	for _, addr := range []string{"127.0.0.1:0", "unix://" + filepath.Join(t.TempDir(), "e.sock"), "tls://127.0.0.1:0"} {
@@ -49,6 +50,7 @@ func TestEcho(t *testing.T) {
 
 // TestEchoUDP sends datagrams back to their senders.
 func TestEchoUDP(t *testing.T) {
+	t.Parallel()
 	e := start(t, nil, "echo", "udp://127.0.0.1:0")
 	addr := e.listening()
 	for i := range 3 {

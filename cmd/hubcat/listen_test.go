@@ -45,6 +45,7 @@ func readLine(t *testing.T, r *bufio.Reader) string {
 // TestKeepOpen serves concurrent clients: each client's bytes reach
 // standard output and input reaches every client.
 func TestKeepOpen(t *testing.T) {
+	t.Parallel()
 	l := start(t, nil, "listen", "127.0.0.1:0", "--keep-open", "-v")
 	addr := l.listening()
 	const n = 5
@@ -82,6 +83,7 @@ func TestKeepOpen(t *testing.T) {
 
 // TestMaxConns refuses clients beyond the limit.
 func TestMaxConns(t *testing.T) {
+	t.Parallel()
 	l := start(t, nil, "listen", "127.0.0.1:0", "--keep-open", "--max-conns", "1", "-v")
 	addr := l.listening()
 	first := dialTCP(t, addr)
@@ -97,6 +99,7 @@ func TestMaxConns(t *testing.T) {
 
 // TestBroker relays each client's bytes to the others, not back to itself.
 func TestBroker(t *testing.T) {
+	t.Parallel()
 	l := start(t, nil, "listen", "127.0.0.1:0", "--broker", "-v")
 	addr := l.listening()
 	var rs []*bufio.Reader
@@ -123,6 +126,7 @@ func TestBroker(t *testing.T) {
 // TestAllowDeny admits and refuses peers by address and CIDR; refused
 // peers are logged and closed. Sources 127.0.0.2 and .3 are loopback.
 func TestAllowDeny(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		flags []string
 		from  string
@@ -160,6 +164,7 @@ func TestAllowDeny(t *testing.T) {
 // TestTLSVerification: connect verifies by default, and accepts a pinned
 // fingerprint, --insecure or --ca; a wrong pin is exit code 6.
 func TestTLSVerification(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	certFile, keyFile := writeCert(t, dir)
 	l := start(t, nil, "listen", "tls://127.0.0.1:0", "--keep-open", "--tls-cert", certFile, "--tls-key", keyFile)
@@ -225,6 +230,7 @@ func writeCert(t *testing.T, dir string) (string, string) {
 // TestExec wires each connection to a new process, over TCP (the socket
 // handed to the process) and TLS (through pipes).
 func TestExec(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		addr string
 		args []string
@@ -254,6 +260,7 @@ func TestExec(t *testing.T) {
 // TestExecRefusal: --exec on an address others can reach needs an allow
 // list or TLS client certificates, and says so.
 func TestExecRefusal(t *testing.T) {
+	t.Parallel()
 	_, errOut, code := runHubcat(t, nil, "listen", ":0", "--exec", "cat")
 	if code != exitUsage || !strings.Contains(errOut, "hubcat: refusing to run cat for anyone who can reach tcp://:0") ||
 		!strings.Contains(errOut, "hubcat: hint: listen on 127.0.0.1 or a unix:// socket, add --allow") {
@@ -268,6 +275,7 @@ func TestExecRefusal(t *testing.T) {
 
 // TestExecClientCerts allows --exec on any address with tls:// and --ca.
 func TestExecClientCerts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	certFile, keyFile := writeCert(t, dir)
 	l := start(t, nil, "listen", "tls://:0", "--exec", "cat", "--ca", certFile, "--tls-cert", certFile, "--tls-key", keyFile)
@@ -281,6 +289,7 @@ func TestExecClientCerts(t *testing.T) {
 // TestTLSListenEmptyInput: a TLS listener whose input is already at its
 // end still completes the handshake and serves the client.
 func TestTLSListenEmptyInput(t *testing.T) {
+	t.Parallel()
 	l := start(t, strings.NewReader(""), "listen", "tls://127.0.0.1:0")
 	addr := l.listening()
 	_, errOut, code := runHubcat(t, strings.NewReader("hi\n"), "connect", addr, "--insecure")
