@@ -13,6 +13,9 @@ import (
 func Echo(ctx context.Context, c net.Conn) {
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
+	if serverHandshake(ctx, c) != nil {
+		return
+	}
 	if _, err := io.Copy(c, c); err == nil {
 		closeWrite(c)
 	}

@@ -32,6 +32,10 @@ func (e *Exec) ServeConn(ctx context.Context, c net.Conn) {
 	if log == nil {
 		log = slog.Default()
 	}
+	if err := serverHandshake(ctx, c); err != nil {
+		log.Info("tls handshake failed", "remote", c.RemoteAddr().String(), "err", err)
+		return
+	}
 	cmd := exec.CommandContext(ctx, e.Argv[0], e.Argv[1:]...)
 	cmd.Stderr = e.Stderr
 	cmd.Env = append(os.Environ(), "HUBCAT_REMOTE_ADDR="+c.RemoteAddr().String(), "HUBCAT_LOCAL_ADDR="+c.LocalAddr().String())

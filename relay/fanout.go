@@ -142,6 +142,9 @@ type Broker struct {
 
 // ServeConn joins c to the broker until c's peer closes.
 func (b *Broker) ServeConn(ctx context.Context, c net.Conn) {
+	if serverHandshake(ctx, c) != nil {
+		return
+	}
 	m := b.Fanout.Join(c)
 	defer b.Fanout.Leave(m)
 	stop := context.AfterFunc(ctx, func() { c.Close() })
@@ -172,6 +175,9 @@ type Shared struct {
 
 // ServeConn relays c's bytes to Out until its peer closes.
 func (s *Shared) ServeConn(ctx context.Context, c net.Conn) {
+	if serverHandshake(ctx, c) != nil {
+		return
+	}
 	m := s.Fanout.Join(c)
 	defer s.Fanout.Leave(m)
 	stop := context.AfterFunc(ctx, func() { c.Close() })

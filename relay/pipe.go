@@ -227,6 +227,10 @@ func finish(err error, idle *idleWatch, closedByUs bool) error {
 	return err
 }
 
+// HandshakeTimeout bounds the TLS handshake of each accepted connection,
+// so a peer that connects and says nothing holds no slot for long.
+const HandshakeTimeout = 10 * time.Second
+
 // handshake completes a TLS handshake up front, so that an input that
 // ends at once can still shut down the write side cleanly.
 func handshake(ctx context.Context, c net.Conn) error {
@@ -234,6 +238,14 @@ func handshake(ctx context.Context, c net.Conn) error {
 		return hc.HandshakeContext(ctx)
 	}
 	return nil
+}
+
+// serverHandshake is handshake for an accepted connection, within
+// HandshakeTimeout.
+func serverHandshake(ctx context.Context, c net.Conn) error {
+	ctx, cancel := context.WithTimeout(ctx, HandshakeTimeout)
+	defer cancel()
+	return handshake(ctx, c)
 }
 
 // closeWrite shuts down the write side of c when the transport can.

@@ -263,11 +263,12 @@ func TestExitCodes(t *testing.T) {
 		{"idle timeout", []string{"connect", idle.Addr().String(), "--idle-timeout", "200ms", "--recv-only"}, exitTimeout, "idle for 200ms"},
 		{"listen wait", []string{"listen", "127.0.0.1:0", "--wait", "200ms"}, exitTimeout, "no client within 200ms"},
 		{"in use", []string{"listen", closed}, exitInUse, "is already in use"},
+		{"udp refused", []string{"connect", "udp://" + closedAddr, "--idle-timeout", "5s"}, exitRefused, "connect udp://" + closedAddr + ": connection refused"},
 		{"usage", []string{"connect", "127.0.0.1:1", "--send-only", "--recv-only"}, exitUsage, "cannot be used together"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, errOut, code := runHubcat(t, nil, tc.args...)
+			_, errOut, code := runHubcat(t, strings.NewReader("x\n"), tc.args...)
 			if code != tc.code || !strings.Contains(errOut, tc.msg) {
 				t.Fatalf("exit %d (want %d), stderr %q (want %q)", code, tc.code, errOut, tc.msg)
 			}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -85,6 +86,8 @@ func relayError(ctx context.Context, e endpoint.Endpoint, idle time.Duration, er
 		return &exitError{code: 130, err: errors.New("interrupted")}
 	case errors.Is(err, relay.ErrIdle):
 		return &exitError{code: exitTimeout, err: fmt.Errorf("%s: idle for %s, closed", e, idle)}
+	case errors.Is(err, syscall.ECONNREFUSED): // UDP: the port is closed
+		return &exitError{code: exitRefused, err: fmt.Errorf("connect %s: connection refused", e)}
 	}
 	return fmt.Errorf("%s: %w", e, err)
 }
