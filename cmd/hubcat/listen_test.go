@@ -300,3 +300,20 @@ func TestTLSListenEmptyInput(t *testing.T) {
 		t.Fatalf("listen exit %d, out %q: %s", code, l.out.String(), l.stderr())
 	}
 }
+
+// TestListenIdle ends a silent conversation with exit code 4, over TCP and
+// over UDP, where the hex dump shows the one datagram that came.
+func TestListenIdle(t *testing.T) {
+	t.Parallel()
+	l := start(t, nil, "listen", "127.0.0.1:0", "--idle-timeout", "300ms")
+	dialTCP(t, l.listening()) // connects and says nothing
+	if code := l.wait(); code != exitTimeout || !strings.Contains(l.stderr(), ": idle for 300ms, closed") {
+		t.Fatalf("tcp: exit %d, stderr %q", code, l.stderr())
+	}
+	u := start(t, nil, "listen", "udp://127.0.0.1:0", "--idle-timeout", "300ms", "--hex")
+	c, _ := dialUDP(t, u.listening())
+	c.Write([]byte("ping\n"))
+	if code := u.wait(); code != exitTimeout || !strings.Contains(u.stderr(), "< 00000000  70 69 6e 67 0a") || u.out.String() != "ping\n" {
+		t.Fatalf("udp: exit %d, out %q, stderr %q", code, u.out.String(), u.stderr())
+	}
+}
