@@ -29,7 +29,6 @@ type batcher interface {
 
 // packets moves datagrams in batches on one UDP socket.
 type packets struct {
-	pc    net.PacketConn
 	b     batcher
 	hexMu sync.Mutex
 }
@@ -40,7 +39,7 @@ type packets struct {
 const socketBuffer = 4 << 20
 
 func newPackets(pc net.PacketConn) *packets {
-	p := &packets{pc: pc}
+	p := &packets{}
 	if uc, ok := pc.(*net.UDPConn); ok {
 		uc.SetReadBuffer(socketBuffer) // best effort
 	}
