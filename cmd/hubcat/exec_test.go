@@ -15,8 +15,8 @@ import (
 // execServer starts "hubcat exec serve" with a token and returns its address.
 func execServer(t *testing.T) (*proc, string) {
 	t.Helper()
-	p := startHubcat(t, "exec", "serve", "--token", "s3cret", "127.0.0.1:0")
-	m := p.expect(t, `^hubcat: exec serving on tcp://(\S+)$`)
+	p := start(t, orEmpty(nil), "exec", "serve", "--token", "s3cret", "127.0.0.1:0")
+	m := p.waitLine(`^hubcat: exec serving on tcp://(\S+)$`)
 	return p, m[1]
 }
 
@@ -66,7 +66,7 @@ func TestExecWrongTokenRefusedAndLogged(t *testing.T) {
 	if code != exitDenied || out != "" || !strings.Contains(errs, "authentication failed") {
 		t.Fatalf("code %d, stdout %q, stderr %q", code, out, errs)
 	}
-	srv.expect(t, `exec authentication failed.*remote=127\.0\.0\.1`)
+	srv.waitLine(`exec authentication failed.*remote=127\.0\.0\.1`)
 }
 
 func TestExecPTY(t *testing.T) {
@@ -92,7 +92,8 @@ func startClient(t *testing.T, args ...string) (*exec.Cmd, *bufio.Reader) {
 	return cmd, bufio.NewReader(out)
 }
 
-func readLine(t *testing.T, r *bufio.Reader) string {
+// readLineWithin reads one trimmed line from a process's output, failing after 20s.
+func readLineWithin(t *testing.T, r *bufio.Reader) string {
 	t.Helper()
 	line := make(chan string, 1)
 	go func() {
@@ -112,11 +113,11 @@ func TestExecForwardsCtrlC(t *testing.T) {
 	_, addr := execServer(t)
 	script := `trap 'echo interrupted; exit 7' INT; echo ready; while :; do sleep 0.05; done`
 	cmd, out := startClient(t, "exec", "--token", "s3cret", addr, "--", "sh", "-c", script)
-	if l := readLine(t, out); l != "ready" {
+	if l := readLineWithin(t, out); l != "ready" {
 		t.Fatalf("got %q", l)
 	}
 	cmd.Process.Signal(os.Interrupt)
-	if l := readLine(t, out); l != "interrupted" {
+	if l := readLineWithin(t, out); l != "interrupted" {
 		t.Fatalf("got %q, want the remote trap's output", l)
 	}
 	cmd.Wait()
@@ -138,7 +139,7 @@ func gone(pid string) bool {
 func TestExecTimeoutKillsProcessGroup(t *testing.T) {
 	_, addr := execServer(t)
 	cmd, out := startClient(t, "exec", "--token", "s3cret", "--timeout", "500ms", addr, "--", "sh", "-c", "sleep 60 & echo $!; wait")
-	grandchild := readLine(t, out)
+	grandchild := readLineWithin(t, out)
 	if gone(grandchild) {
 		t.Fatalf("grandchild %s not running before the timeout", grandchild)
 	}

@@ -56,8 +56,8 @@ func writePEM(t *testing.T, name, typ string, der []byte) {
 
 func TestExecClientCertificates(t *testing.T) {
 	caFile, certFile, keyFile := clientPKI(t)
-	srv := startHubcat(t, "exec", "serve", "--ca", caFile, "127.0.0.1:0")
-	addr := "tls://" + srv.expect(t, `^hubcat: exec serving on tls://(\S+)$`)[1]
+	srv := start(t, orEmpty(nil), "exec", "serve", "--ca", caFile, "127.0.0.1:0")
+	addr := "tls://" + srv.waitLine(`^hubcat: exec serving on tls://(\S+)$`)[1]
 	out, errs, code := execRun(t, "", "exec", "--insecure", "--cert", certFile, "--key", keyFile, addr, "--", "echo", "trusted")
 	if code != 0 || out != "trusted\n" {
 		t.Fatalf("with a client certificate: code %d, stdout %q, stderr %q", code, out, errs)

@@ -137,6 +137,9 @@ var commands = []func(stdio) *cobra.Command{
 	sendCmd,
 	recvCmd,
 	execCmd,
+	connectCmd,
+	listenCmd,
+	echoCmd,
 }
 
 // parseEndpoint parses an address argument, turning a bad one into a usage error.

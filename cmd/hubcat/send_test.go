@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,90 +14,10 @@ import (
 	"time"
 )
 
-// proc is a hubcat subprocess whose stderr the test reads line by line.
-type proc struct {
-	cmd    *exec.Cmd
-	lines  chan string
-	stdout strings.Builder
-	done   chan error
-}
-
-// hubcatCmd is the hubcat binary (the test binary, via testscript.Main).
-// Under the race detector it would linger a second at exit; GORACE
-// turns that off, and a race still fails its exit status.
-func hubcatCmd(args ...string) *exec.Cmd {
-	cmd := exec.Command("hubcat", args...)
-	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
-	return cmd
-}
-
-// startHubcat runs the hubcat binary (the test binary, via testscript.Main).
-func startHubcat(t *testing.T, args ...string) *proc {
-	t.Helper()
-	p := &proc{cmd: hubcatCmd(args...), lines: make(chan string, 100), done: make(chan error, 1)}
-	p.cmd.Stdout = &p.stdout
-	errPipe, err := p.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(errPipe)
-		for sc.Scan() {
-			select {
-			case p.lines <- sc.Text():
-			default:
-			}
-		}
-		close(p.lines)
-		p.done <- p.cmd.Wait()
-	}()
-	t.Cleanup(func() { p.cmd.Process.Kill() })
-	return p
-}
-
-// expect reads stderr lines until one matches re and returns its submatches.
-func (p *proc) expect(t *testing.T, re string) []string {
-	t.Helper()
-	rx := regexp.MustCompile(re)
-	timeout := time.After(20 * time.Second)
-	for {
-		select {
-		case l, ok := <-p.lines:
-			if !ok {
-				t.Fatalf("hubcat exited before printing %q", re)
-			}
-			if m := rx.FindStringSubmatch(l); m != nil {
-				return m
-			}
-		case <-timeout:
-			t.Fatalf("timed out waiting for %q", re)
-		}
-	}
-}
-
-// wait waits for exit and returns the error and the rest of stderr.
-func (p *proc) wait(t *testing.T) (error, string) {
-	t.Helper()
-	var rest []string
-	for l := range p.lines {
-		rest = append(rest, l)
-	}
-	select {
-	case err := <-p.done:
-		return err, strings.Join(rest, "\n")
-	case <-time.After(30 * time.Second):
-		t.Fatal("hubcat did not exit")
-		return nil, ""
-	}
-}
-
 // listening starts a listening hubcat and returns it with its address.
 func listening(t *testing.T, args ...string) (*proc, string) {
-	p := startHubcat(t, args...)
-	m := p.expect(t, `^hubcat: listening on tcp://(\S+)$`)
+	p := start(t, orEmpty(nil), args...)
+	m := p.waitLine(`^hubcat: listening on tcp://(\S+)$`)
 	return p, m[1]
 }
 
@@ -186,16 +104,16 @@ const resumeFileSize = 64 << 20
 func resumeRun(t *testing.T, src, dst string) {
 	t.Helper()
 	recv, addr := listening(t, "recv", "--listen", "127.0.0.1:0", "--token", "tok", dst)
-	send := startHubcat(t, "send", "--token", "tok", src, addr)
-	if err, rest := send.wait(t); err != nil {
-		t.Fatalf("send: %v\n%s", err, rest)
+	send := start(t, orEmpty(nil), "send", "--token", "tok", src, addr)
+	if code := send.wait(); code != 0 {
+		t.Fatalf("send: exit %d\n%s", code, send.stderr())
 	}
-	if err, rest := recv.wait(t); err != nil {
-		t.Fatalf("recv: %v\n%s", err, rest)
+	if code := recv.wait(); code != 0 {
+		t.Fatalf("recv: exit %d\n%s", code, recv.stderr())
 	}
-	m := regexp.MustCompile(`resumed_bytes=(\d+)`).FindStringSubmatch(send.stdout.String())
+	m := regexp.MustCompile(`resumed_bytes=(\d+)`).FindStringSubmatch(send.out.String())
 	if m == nil || m[1] == "0" {
-		t.Fatalf("second run did not resume: %q", send.stdout.String())
+		t.Fatalf("second run did not resume: %q", send.out.String())
 	}
 	if sum(t, src) != sum(t, filepath.Join(dst, "big")) {
 		t.Fatal("resumed file differs from the source")
@@ -208,14 +126,14 @@ func TestResumeAfterSenderKilled(t *testing.T) {
 	sparseFile(t, src, resumeFileSize)
 	recv, addr := listening(t, "recv", "--listen", "127.0.0.1:0", "--token", "tok", dst)
 	proxy, paused, drop := pausingProxy(t, addr, 8<<20)
-	send := startHubcat(t, "send", "--token", "tok", src, proxy)
+	send := start(t, orEmpty(nil), "send", "--token", "tok", src, proxy)
 	<-paused
 	send.cmd.Process.Kill()
-	send.wait(t)
+	send.wait()
 	drop()
-	err, rest := recv.wait(t)
-	if err == nil || !strings.Contains(rest, "rerun to resume") {
-		t.Fatalf("receiver: %v\n%s", err, rest)
+	code, rest := recv.wait(), recv.stderr()
+	if code == 0 || !strings.Contains(rest, "rerun to resume") {
+		t.Fatalf("receiver: exit %d\n%s", code, rest)
 	}
 	if partialSize(dst) == 0 {
 		t.Fatal("no partial data kept")
@@ -229,7 +147,7 @@ func TestResumeAfterReceiverKilled(t *testing.T) {
 	sparseFile(t, src, resumeFileSize)
 	recv, addr := listening(t, "recv", "--listen", "127.0.0.1:0", "--token", "tok", dst)
 	proxy, paused, drop := pausingProxy(t, addr, 8<<20)
-	send := startHubcat(t, "send", "--token", "tok", src, proxy)
+	send := start(t, orEmpty(nil), "send", "--token", "tok", src, proxy)
 	<-paused
 	// The receiver writes what it has read in 256 KiB chunks; wait until
 	// some of it is on disk, then kill it mid-file.
@@ -243,9 +161,9 @@ func TestResumeAfterReceiverKilled(t *testing.T) {
 		}
 	}
 	recv.cmd.Process.Kill()
-	recv.wait(t)
+	recv.wait()
 	drop()
-	if err, _ := send.wait(t); err == nil {
+	if send.wait() == 0 {
 		t.Fatal("sender succeeded although the receiver was killed")
 	}
 	resumeRun(t, src, dst)
@@ -258,30 +176,30 @@ func TestSendListensWithGeneratedToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	send, addr := listening(t, "send", "--listen", "127.0.0.1:0", src)
-	token := send.expect(t, `^hubcat: token ([0-9a-f]{32})$`)[1]
-	send.expect(t, `^hubcat: hint: on the other side run: hubcat recv --token `+token+` tcp://`)
+	token := send.waitLine(`^hubcat: token ([0-9a-f]{32})$`)[1]
+	send.waitLine(`^hubcat: hint: on the other side run: hubcat recv --token ` + token + ` tcp://`)
 
 	// A wrong token is refused before any file byte, and the listener
 	// keeps waiting for the right peer.
-	bad := startHubcat(t, "recv", "--token", "not-"+token, addr, filepath.Join(dir, "bad"))
-	err, rest := bad.wait(t)
-	if bad.cmd.ProcessState.ExitCode() != exitDenied || !strings.Contains(rest, "authentication failed") {
-		t.Fatalf("wrong token: %v\n%s", err, rest)
+	bad := start(t, orEmpty(nil), "recv", "--token", "not-"+token, addr, filepath.Join(dir, "bad"))
+	code, rest := bad.wait(), bad.stderr()
+	if code != exitDenied || !strings.Contains(rest, "authentication failed") {
+		t.Fatalf("wrong token: exit %d\n%s", code, rest)
 	}
-	send.expect(t, `^hubcat: authentication failed from 127\.0\.0\.1`)
+	send.waitLine(`^hubcat: authentication failed from 127\.0\.0\.1`)
 	if _, err := os.Stat(filepath.Join(dir, "bad", "hello.txt")); err == nil {
 		t.Fatal("file written despite a wrong token")
 	}
 
-	recv := startHubcat(t, "recv", "--token", token, addr, filepath.Join(dir, "in"))
-	if err, rest := recv.wait(t); err != nil {
-		t.Fatalf("recv: %v\n%s", err, rest)
+	recv := start(t, orEmpty(nil), "recv", "--token", token, addr, filepath.Join(dir, "in"))
+	if code := recv.wait(); code != 0 {
+		t.Fatalf("recv: exit %d\n%s", code, recv.stderr())
 	}
-	if err, rest := send.wait(t); err != nil {
-		t.Fatalf("send: %v\n%s", err, rest)
+	if code := send.wait(); code != 0 {
+		t.Fatalf("send: exit %d\n%s", code, send.stderr())
 	}
-	if !regexp.MustCompile(`^recv ok files=1 dirs=0 bytes=33 `).MatchString(recv.stdout.String()) {
-		t.Fatalf("summary %q", recv.stdout.String())
+	if !regexp.MustCompile(`^recv ok files=1 dirs=0 bytes=33 `).MatchString(recv.out.String()) {
+		t.Fatalf("summary %q", recv.out.String())
 	}
 	if sum(t, src) != sum(t, filepath.Join(dir, "in", "hello.txt")) {
 		t.Fatal("received file differs")
