@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"io"
 	"net"
 	"time"
@@ -12,32 +11,10 @@ import (
 	"github.com/hubcat/hubcat/endpoint"
 )
 
-// tlsFlags are the client-side TLS choices shared by connecting commands.
-type tlsFlags struct {
-	insecure    bool
-	fingerprint string
-	ca          string
-}
-
-func (t *tlsFlags) register(cmd *cobra.Command) {
-	cmd.Flags().BoolVar(&t.insecure, "insecure", false, "do not verify the server's TLS certificate")
-	cmd.Flags().StringVar(&t.fingerprint, "fingerprint", "", "trust only the server certificate with this SHA-256 fingerprint")
-	cmd.Flags().StringVar(&t.ca, "ca", "", "trust certificates signed by this CA bundle (PEM)")
-}
-
-// tlsConfig builds the client TLS configuration; a bad flag is a usage error.
-func (t *tlsFlags) tlsConfig() (*tls.Config, error) {
-	c, err := endpoint.ClientTLS(endpoint.ClientOptions{Insecure: t.insecure, Fingerprint: t.fingerprint, CAFile: t.ca})
-	if err != nil {
-		return nil, &usageError{msg: err.Error()}
-	}
-	return c, nil
-}
-
 func chatCmd(std stdio) *cobra.Command {
 	var (
 		useTLS bool
-		tf     tlsFlags
+		tf     clientTLSFlags
 		wait   time.Duration
 	)
 	cmd := &cobra.Command{
@@ -58,7 +35,7 @@ On stdin EOF the write side is closed; hubcat exits when the hub closes.`,
 			if useTLS && e.Scheme == endpoint.TCP {
 				e.Scheme = endpoint.TLS
 			}
-			cfg, err := tf.tlsConfig()
+			cfg, err := clientTLS(tf.tlsOptions())
 			if err != nil {
 				return err
 			}
@@ -71,7 +48,7 @@ On stdin EOF the write side is closed; hubcat exits when the hub closes.`,
 	}
 	cmd.Flags().BoolVar(&useTLS, "tls", false, "connect with TLS (same as a tls:// address)")
 	cmd.Flags().DurationVar(&wait, "wait", 10*time.Second, "connect timeout")
-	tf.register(cmd)
+	tf.register(cmd.Flags())
 	return cmd
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"net"
 
@@ -15,8 +14,8 @@ import (
 // connectFlags are connect's options beyond the shared ones.
 type connectFlags struct {
 	netFlags
-	source, fingerprint, serverName string
-	insecure                        bool
+	clientTLSFlags
+	source, serverName string
 }
 
 func connectCmd(std stdio) *cobra.Command {
@@ -41,12 +40,10 @@ Exit codes: 0 clean end, 3 refused, 4 timeout (--wait, --idle-timeout),
 		},
 	}
 	fs := cmd.Flags()
-	f.register(fs)
+	f.netFlags.register(fs)
 	fs.DurationVarP(&f.wait, "wait", "w", 0, "give up connecting (and the TLS handshake) after this long (exit code 4)")
 	fs.StringVarP(&f.source, "source", "s", "", "local address (and port) to connect from")
-	fs.StringVar(&f.ca, "ca", "", "PEM file of CA certificates to trust for tls:// instead of the system's")
-	fs.BoolVar(&f.insecure, "insecure", false, "do not verify the tls:// server's certificate")
-	fs.StringVar(&f.fingerprint, "fingerprint", "", "trust only the tls:// server certificate with this SHA-256 fingerprint")
+	f.clientTLSFlags.register(fs)
 	fs.StringVar(&f.serverName, "servername", "", "name to verify in the server certificate (default: the host in ADDR)")
 	return cmd
 }
@@ -65,8 +62,10 @@ func runConnect(ctx context.Context, std stdio, addr string, f *connectFlags) er
 	}
 	cfg := endpoint.DialConfig{Timeout: f.wait, LocalAddr: local, Family: f.family()}
 	if e.Scheme == endpoint.TLS {
-		if cfg.TLS, err = f.clientTLS(); err != nil {
-			return &usageError{msg: err.Error()}
+		o := f.tlsOptions()
+		o.ServerName, o.CertFile, o.KeyFile = f.serverName, f.tlsCert, f.tlsKey
+		if cfg.TLS, err = clientTLS(o); err != nil {
+			return err
 		}
 	}
 	c, err := endpoint.Dial(ctx, e, cfg)
@@ -80,21 +79,6 @@ func runConnect(ctx context.Context, std stdio, addr string, f *connectFlags) er
 		err = relay.Pipe(ctx, c, std.in, std.out, f.options(std))
 	}
 	return relayError(ctx, e, f.idle, err)
-}
-
-func (f *connectFlags) clientTLS() (*tls.Config, error) {
-	o := endpoint.ClientOptions{Insecure: f.insecure, Fingerprint: f.fingerprint, CAFile: f.ca, ServerName: f.serverName}
-	if f.tlsCert != "" || f.tlsKey != "" {
-		if f.tlsCert == "" || f.tlsKey == "" {
-			return nil, fmt.Errorf("--tls-cert and --tls-key must be given together")
-		}
-		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
-		if err != nil {
-			return nil, fmt.Errorf("load client certificate: %w", err)
-		}
-		o.Certificates = []tls.Certificate{cert}
-	}
-	return endpoint.ClientTLS(o)
 }
 
 // exactArgs is cobra.ExactArgs with a usage error that says what is wanted.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,9 +53,7 @@ signal n killed it, 124 when --timeout did). Flags go before ADDR.`,
 	fs := c.Flags()
 	fs.StringVar(&f.token, "token", "", "shared `TOKEN` (default $HUBCAT_TOKEN)")
 	fs.BoolVar(&f.tls, "tls", false, "connect with TLS (same as a tls:// address)")
-	fs.BoolVar(&f.insecure, "insecure", false, "with --tls, do not verify the server certificate")
-	fs.StringVar(&f.fingerprint, "fingerprint", "", "with --tls, accept only the certificate with this SHA-256 `FINGERPRINT`")
-	fs.StringVar(&f.caFile, "ca", "", "with --tls, trust the CAs in this PEM `FILE`")
+	f.clientTLSFlags.register(fs)
 	fs.StringVar(&f.certFile, "cert", "", "client certificate PEM `FILE` to present")
 	fs.StringVar(&f.keyFile, "key", "", "client key PEM `FILE`")
 	fs.BoolVar(&f.shell, "shell", false, "run the command line under /bin/sh -c")
@@ -68,9 +65,10 @@ signal n killed it, 124 when --timeout did). Flags go before ADDR.`,
 }
 
 type execFlags struct {
-	token, fingerprint, caFile, certFile, keyFile string
-	tls, insecure, shell, pty                     bool
-	timeout, connectTimeout                       time.Duration
+	clientTLSFlags
+	token, certFile, keyFile string
+	tls, shell, pty          bool
+	timeout, connectTimeout  time.Duration
 }
 
 func (f *execFlags) run(ctx context.Context, std stdio, addr string, argv []string) error {
@@ -83,16 +81,10 @@ func (f *execFlags) run(ctx context.Context, std stdio, addr string, argv []stri
 	}
 	cfg := endpoint.DialConfig{Timeout: f.connectTimeout}
 	if e.Scheme == endpoint.TLS {
-		opts := endpoint.ClientOptions{Insecure: f.insecure, Fingerprint: f.fingerprint, CAFile: f.caFile}
-		if f.certFile != "" || f.keyFile != "" {
-			cert, err := tls.LoadX509KeyPair(f.certFile, f.keyFile)
-			if err != nil {
-				return fmt.Errorf("load client certificate: %w", err)
-			}
-			opts.Certificates = []tls.Certificate{cert}
-		}
-		if cfg.TLS, err = endpoint.ClientTLS(opts); err != nil {
-			return &usageError{msg: err.Error()}
+		o := f.tlsOptions()
+		o.CertFile, o.KeyFile = f.certFile, f.keyFile
+		if cfg.TLS, err = clientTLS(o); err != nil {
+			return err
 		}
 	}
 	if f.token == "" {
@@ -290,15 +282,9 @@ func (f *serveFlags) serverTLS() (*tls.Config, string, error) {
 	}
 	cfg := endpoint.ServerTLS(cert)
 	if f.caFile != "" {
-		pem, err := os.ReadFile(f.caFile)
-		if err != nil {
-			return nil, "", fmt.Errorf("read client CA file: %w", err)
+		if err := endpoint.RequireClientCerts(cfg, f.caFile); err != nil {
+			return nil, "", err
 		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, "", fmt.Errorf("client CA file %s holds no PEM certificates", f.caFile)
-		}
-		cfg.ClientCAs, cfg.ClientAuth = pool, tls.RequireAndVerifyClientCert
 	}
 	return cfg, fp, nil
 }

@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -206,16 +204,9 @@ func (f *listenFlags) serverTLS(log *slog.Logger) (*tls.Config, error) {
 	log.Info(kind + " fingerprint " + fp)
 	cfg := endpoint.ServerTLS(cert)
 	if f.ca != "" {
-		pem, err := os.ReadFile(f.ca)
-		if err != nil {
-			return nil, &usageError{msg: fmt.Sprintf("read --ca: %v", err)}
+		if err := endpoint.RequireClientCerts(cfg, f.ca); err != nil {
+			return nil, &usageError{msg: "--ca: " + err.Error()}
 		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, &usageError{msg: fmt.Sprintf("--ca %s holds no PEM certificates", f.ca)}
-		}
-		cfg.ClientCAs = pool
-		cfg.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 	return cfg, nil
 }

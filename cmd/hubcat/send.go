@@ -65,12 +65,10 @@ proved, never sent.`,
 
 // xferFlags are the connection flags send and recv share.
 type xferFlags struct {
-	listen            string
-	token             string
+	listen string
+	token  string
+	clientTLSFlags
 	tls               bool
-	insecure          bool
-	fingerprint       string
-	caFile            string
 	certFile, keyFile string
 	timeout, idle     time.Duration
 	force             bool // recv only
@@ -80,9 +78,7 @@ func (f *xferFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.listen, "listen", "l", "", "listen on `ADDR` and let the peer connect")
 	fs.StringVar(&f.token, "token", "", "shared `TOKEN` (default $HUBCAT_TOKEN; a listener generates one when empty)")
 	fs.BoolVar(&f.tls, "tls", false, "encrypt with TLS (same as a tls:// address)")
-	fs.BoolVar(&f.insecure, "insecure", false, "with --tls, do not verify the listener's certificate")
-	fs.StringVar(&f.fingerprint, "fingerprint", "", "with --tls, accept only the certificate with this SHA-256 `FINGERPRINT`")
-	fs.StringVar(&f.caFile, "ca", "", "with --tls, trust the CAs in this PEM `FILE`")
+	f.clientTLSFlags.register(fs)
 	fs.StringVar(&f.certFile, "tls-cert", "", "listener certificate PEM `FILE` (default: self-signed)")
 	fs.StringVar(&f.keyFile, "tls-key", "", "listener key PEM `FILE`")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "connect timeout")
@@ -116,9 +112,8 @@ func (f *xferFlags) dial(ctx context.Context, addr string) (net.Conn, error) {
 	}
 	cfg := endpoint.DialConfig{Timeout: f.timeout}
 	if e.Scheme == endpoint.TLS {
-		cfg.TLS, err = endpoint.ClientTLS(endpoint.ClientOptions{Insecure: f.insecure, Fingerprint: f.fingerprint, CAFile: f.caFile})
-		if err != nil {
-			return nil, &usageError{msg: err.Error()}
+		if cfg.TLS, err = clientTLS(f.tlsOptions()); err != nil {
+			return nil, err
 		}
 	}
 	return endpoint.Dial(ctx, e, cfg)
