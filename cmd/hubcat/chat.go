@@ -1,14 +1,12 @@
 package main
 
 import (
-	"context"
-	"io"
-	"net"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hubcat/hubcat/endpoint"
+	"github.com/hubcat/hubcat/relay"
 )
 
 func chatCmd(std stdio) *cobra.Command {
@@ -43,30 +41,16 @@ On stdin EOF the write side is closed; hubcat exits when the hub closes.`,
 			if err != nil {
 				return err
 			}
-			return relayLines(cmd.Context(), c, std)
+			// The chat client is a netcat connect whose peer is a hub.
+			err = relay.Pipe(cmd.Context(), c, std.in, std.out, relay.Options{})
+			if cmd.Context().Err() != nil {
+				return nil // Ctrl-C ends a chat session normally
+			}
+			return err
 		},
 	}
 	cmd.Flags().BoolVar(&useTLS, "tls", false, "connect with TLS (same as a tls:// address)")
 	cmd.Flags().DurationVar(&wait, "wait", 10*time.Second, "connect timeout")
 	tf.register(cmd.Flags())
 	return cmd
-}
-
-// relayLines copies stdin to c (half-closing on EOF) and c to stdout until
-// the hub closes the connection or ctx ends.
-func relayLines(ctx context.Context, c net.Conn, std stdio) error {
-	defer c.Close()
-	stop := context.AfterFunc(ctx, func() { c.Close() })
-	defer stop()
-	go func() {
-		io.Copy(c, std.in)
-		if cw, ok := c.(interface{ CloseWrite() error }); ok {
-			cw.CloseWrite()
-		}
-	}()
-	_, err := io.Copy(std.out, c)
-	if ctx.Err() != nil {
-		return nil
-	}
-	return err
 }
