@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"runtime"
 	"slices"
 	"sync"
 )
@@ -19,13 +20,34 @@ func (l *flushList) run() {
 	flushLists.Put(l)
 }
 
+// parallelFlushMin is the number of outboxes per goroutine above which a
+// flush is spread over the machine's cores: a big room's members are
+// written to in parallel, each by one goroutine, in room order.
+const parallelFlushMin = 256
+
 // flush flushes every claimed outbox and empties the list for reuse.
 func (l *flushList) flush() {
-	for i, o := range *l {
-		o.flush()
-		(*l)[i] = nil
+	list := *l
+	parts := min(runtime.GOMAXPROCS(0), len(list)/parallelFlushMin)
+	if parts > 1 {
+		var wg sync.WaitGroup
+		size := (len(list) + parts - 1) / parts
+		for start := size; start < len(list); start += size {
+			wg.Go(func() { flushAll(list[start:min(start+size, len(list))]) })
+		}
+		flushAll(list[:size])
+		wg.Wait()
+	} else {
+		flushAll(list)
 	}
-	*l = (*l)[:0]
+	clear(list)
+	*l = list[:0]
+}
+
+func flushAll(outboxes []*Outbox) {
+	for _, o := range outboxes {
+		o.flush()
+	}
 }
 
 // Room is a named group of members that hear each other.
