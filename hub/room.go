@@ -22,26 +22,24 @@ func (l *flushList) run() {
 
 // parallelFlushMin is the number of outboxes per goroutine above which a
 // flush is spread over the machine's cores: a big room's members are
-// written to in parallel, each by one goroutine, in room order.
+// written to in parallel. Each outbox is still flushed by one goroutine,
+// the holder of its writer role, so every member's order is kept; the
+// caller does not wait for the other parts.
 const parallelFlushMin = 256
 
 // flush flushes every claimed outbox and empties the list for reuse.
 func (l *flushList) flush() {
 	list := *l
-	parts := min(runtime.GOMAXPROCS(0), len(list)/parallelFlushMin)
-	if parts > 1 {
-		var wg sync.WaitGroup
+	if parts := min(runtime.GOMAXPROCS(0), len(list)/parallelFlushMin); parts > 1 {
 		size := (len(list) + parts - 1) / parts
 		for start := size; start < len(list); start += size {
-			wg.Go(func() { flushAll(list[start:min(start+size, len(list))]) })
+			go flushAll(slices.Clone(list[start:min(start+size, len(list))]))
 		}
-		flushAll(list[:size])
-		wg.Wait()
-	} else {
-		flushAll(list)
+		list = list[:size]
 	}
-	clear(list)
-	*l = list[:0]
+	flushAll(list)
+	clear(*l)
+	*l = (*l)[:0]
 }
 
 func flushAll(outboxes []*Outbox) {
