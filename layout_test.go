@@ -53,6 +53,9 @@ func TestImportDirection(t *testing.T) {
 		"endpoint": {""},                                           // likewise
 		"hub":      {"chat", "endpoint", "server", "cmd/", "line"}, // the core knows no wire format
 		"chat":     {"cmd/", "endpoint"},
+		"relay":    {""},
+		"transfer": {"cmd/", "hub", "chat", "relay"},
+		"rexec":    {"cmd/", "hub", "chat", "relay"},
 	}
 	for _, p := range listPackages(t) {
 		rel := strings.TrimPrefix(p.ImportPath, mod)

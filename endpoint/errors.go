@@ -51,7 +51,8 @@ func explain(op string, e Endpoint, err error) error {
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var pinErr *FingerprintError
-	_, port, _ := net.SplitHostPort(e.Address)
+	var addrErr *net.AddrError
+	host, port, _ := net.SplitHostPort(e.Address)
 	switch {
 	case errors.Is(err, syscall.EADDRINUSE):
 		out.Kind = InUse
@@ -78,6 +79,11 @@ func explain(op string, e Endpoint, err error) error {
 	case errors.As(err, &dnsErr):
 		out.Kind = NoHost
 		out.Msg = fmt.Sprintf("cannot resolve host %q", dnsErr.Name)
+	case errors.As(err, &addrErr) && addrErr.Err == "no suitable address found":
+		// The name resolved to nothing usable, as a .onion name does
+		// without Tor (RFC 7686: never looked up in DNS).
+		out.Kind = NoHost
+		out.Msg = fmt.Sprintf("cannot resolve host %q", host)
 	case errors.As(err, &pinErr):
 		out.Kind = TLSVerify
 		out.Msg = pinErr.Error()

@@ -55,24 +55,31 @@ func (e *FingerprintError) Error() string {
 
 // ClientOptions are the user's TLS choices for a connecting command.
 type ClientOptions struct {
-	Insecure     bool              // skip verification entirely
-	Fingerprint  string            // pin the server certificate's SHA-256; replaces CA verification
-	CAFile       string            // PEM bundle to trust instead of the system roots
-	ServerName   string            // overrides the name checked in the certificate
-	Certificates []tls.Certificate // client certificates to present
+	Insecure          bool              // skip verification entirely
+	Fingerprint       string            // pin the server certificate's SHA-256; replaces CA verification
+	CAFile            string            // PEM bundle to trust instead of the system roots
+	ServerName        string            // overrides the name checked in the certificate
+	Certificates      []tls.Certificate // client certificates to present
+	CertFile, KeyFile string            // a client certificate pair to load and present
 }
 
 // ClientTLS builds a client *tls.Config from the options.
 func ClientTLS(o ClientOptions) (*tls.Config, error) {
 	c := &tls.Config{ServerName: o.ServerName, MinVersion: tls.VersionTLS12, Certificates: o.Certificates}
-	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("read CA file: %w", err)
+	if o.CertFile != "" || o.KeyFile != "" {
+		if o.CertFile == "" || o.KeyFile == "" {
+			return nil, fmt.Errorf("a client certificate needs both its certificate and key files")
 		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA file %s holds no PEM certificates", o.CAFile)
+		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("load client certificate: %w", err)
+		}
+		c.Certificates = append(c.Certificates, cert)
+	}
+	if o.CAFile != "" {
+		pool, err := loadPool(o.CAFile)
+		if err != nil {
+			return nil, err
 		}
 		c.RootCAs = pool
 	}
@@ -102,6 +109,30 @@ func ClientTLS(o ClientOptions) (*tls.Config, error) {
 func formatFingerprintHex(h string) string {
 	b, _ := hex.DecodeString(h)
 	return formatFingerprint(b)
+}
+
+// loadPool reads a PEM bundle of CA certificates.
+func loadPool(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read CA file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("CA file %s holds no PEM certificates", file)
+	}
+	return pool, nil
+}
+
+// RequireClientCerts makes a server configuration demand client
+// certificates signed by a CA in caFile.
+func RequireClientCerts(c *tls.Config, caFile string) error {
+	pool, err := loadPool(caFile)
+	if err != nil {
+		return err
+	}
+	c.ClientCAs, c.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	return nil
 }
 
 // ServerCert loads a certificate pair, or when both paths are empty generates

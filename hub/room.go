@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"runtime"
 	"slices"
 	"sync"
 )
@@ -19,13 +20,32 @@ func (l *flushList) run() {
 	flushLists.Put(l)
 }
 
+// parallelFlushMin is the number of outboxes per goroutine above which a
+// flush is spread over the machine's cores: a big room's members are
+// written to in parallel. Each outbox is still flushed by one goroutine,
+// the holder of its writer role, so every member's order is kept; the
+// caller does not wait for the other parts.
+const parallelFlushMin = 256
+
 // flush flushes every claimed outbox and empties the list for reuse.
 func (l *flushList) flush() {
-	for i, o := range *l {
-		o.flush()
-		(*l)[i] = nil
+	list := *l
+	if parts := min(runtime.GOMAXPROCS(0), len(list)/parallelFlushMin); parts > 1 {
+		size := (len(list) + parts - 1) / parts
+		for start := size; start < len(list); start += size {
+			go flushAll(slices.Clone(list[start:min(start+size, len(list))]))
+		}
+		list = list[:size]
 	}
+	flushAll(list)
+	clear(*l)
 	*l = (*l)[:0]
+}
+
+func flushAll(outboxes []*Outbox) {
+	for _, o := range outboxes {
+		o.flush()
+	}
 }
 
 // Room is a named group of members that hear each other.

@@ -1,43 +1,18 @@
 package main
 
 import (
-	"context"
-	"crypto/tls"
-	"io"
-	"net"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hubcat/hubcat/endpoint"
+	"github.com/hubcat/hubcat/relay"
 )
-
-// tlsFlags are the client-side TLS choices shared by connecting commands.
-type tlsFlags struct {
-	insecure    bool
-	fingerprint string
-	ca          string
-}
-
-func (t *tlsFlags) register(cmd *cobra.Command) {
-	cmd.Flags().BoolVar(&t.insecure, "insecure", false, "do not verify the server's TLS certificate")
-	cmd.Flags().StringVar(&t.fingerprint, "fingerprint", "", "trust only the server certificate with this SHA-256 fingerprint")
-	cmd.Flags().StringVar(&t.ca, "ca", "", "trust certificates signed by this CA bundle (PEM)")
-}
-
-// tlsConfig builds the client TLS configuration; a bad flag is a usage error.
-func (t *tlsFlags) tlsConfig() (*tls.Config, error) {
-	c, err := endpoint.ClientTLS(endpoint.ClientOptions{Insecure: t.insecure, Fingerprint: t.fingerprint, CAFile: t.ca})
-	if err != nil {
-		return nil, &usageError{msg: err.Error()}
-	}
-	return c, nil
-}
 
 func chatCmd(std stdio) *cobra.Command {
 	var (
 		useTLS bool
-		tf     tlsFlags
+		tf     clientTLSFlags
 		wait   time.Duration
 	)
 	cmd := &cobra.Command{
@@ -58,7 +33,7 @@ On stdin EOF the write side is closed; hubcat exits when the hub closes.`,
 			if useTLS && e.Scheme == endpoint.TCP {
 				e.Scheme = endpoint.TLS
 			}
-			cfg, err := tf.tlsConfig()
+			cfg, err := clientTLS(tf.tlsOptions())
 			if err != nil {
 				return err
 			}
@@ -66,30 +41,16 @@ On stdin EOF the write side is closed; hubcat exits when the hub closes.`,
 			if err != nil {
 				return err
 			}
-			return relayLines(cmd.Context(), c, std)
+			// The chat client is a netcat connect whose peer is a hub.
+			err = relay.Pipe(cmd.Context(), c, std.in, std.out, relay.Options{})
+			if cmd.Context().Err() != nil {
+				return nil // Ctrl-C ends a chat session normally
+			}
+			return err
 		},
 	}
 	cmd.Flags().BoolVar(&useTLS, "tls", false, "connect with TLS (same as a tls:// address)")
 	cmd.Flags().DurationVar(&wait, "wait", 10*time.Second, "connect timeout")
-	tf.register(cmd)
+	tf.register(cmd.Flags())
 	return cmd
-}
-
-// relayLines copies stdin to c (half-closing on EOF) and c to stdout until
-// the hub closes the connection or ctx ends.
-func relayLines(ctx context.Context, c net.Conn, std stdio) error {
-	defer c.Close()
-	stop := context.AfterFunc(ctx, func() { c.Close() })
-	defer stop()
-	go func() {
-		io.Copy(c, std.in)
-		if cw, ok := c.(interface{ CloseWrite() error }); ok {
-			cw.CloseWrite()
-		}
-	}()
-	_, err := io.Copy(std.out, c)
-	if ctx.Err() != nil {
-		return nil
-	}
-	return err
 }

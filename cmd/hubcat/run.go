@@ -48,6 +48,12 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
+// silentExit ends with a code and prints nothing, as when passing on a
+// remote command's exit status.
+type silentExit int
+
+func (e silentExit) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
 // run executes the command line and returns the exit code.
 func run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer) int {
 	std := stdio{in: in, out: out, err: errOut}
@@ -59,6 +65,10 @@ func run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
+	}
+	var silent silentExit
+	if errors.As(err, &silent) {
+		return int(silent)
 	}
 	fmt.Fprintf(errOut, "hubcat: %s\n", err)
 	var ue *usageError
@@ -124,6 +134,12 @@ var commands = []func(stdio) *cobra.Command{
 	versionCmd,
 	serveCmd,
 	chatCmd,
+	sendCmd,
+	recvCmd,
+	execCmd,
+	connectCmd,
+	listenCmd,
+	echoCmd,
 	benchCmd,
 }
 

@@ -70,7 +70,7 @@ Logs go to stderr. SIGINT or SIGTERM tells every client, flushes and exits.`,
 }
 
 func runServe(ctx context.Context, std stdio, o serveOptions) error {
-	log, err := newLogger(std.err, o.logLevel, o.logJSON)
+	log, err := serveLogger(std.err, o.logLevel, o.logJSON)
 	if err != nil {
 		return err
 	}
@@ -160,8 +160,8 @@ func openListeners(ctx context.Context, o serveOptions, log *slog.Logger) ([]net
 	return lns, nil
 }
 
-// newLogger builds the structured logger for stderr.
-func newLogger(w io.Writer, level string, asJSON bool) (*slog.Logger, error) {
+// serveLogger builds the hub's structured logger for stderr.
+func serveLogger(w io.Writer, level string, asJSON bool) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return nil, &usageError{msg: fmt.Sprintf("bad --log-level %q", level), hint: "use debug, info, warn or error"}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// execServer starts "hubcat exec serve" with a token and returns its address.
+func execServer(t *testing.T) (*proc, string) {
+	t.Helper()
+	p := start(t, orEmpty(nil), "exec", "serve", "--token", "s3cret", "127.0.0.1:0")
+	m := p.waitLine(`^hubcat: exec serving on tcp://(\S+)$`)
+	return p, m[1]
+}
+
+// execRun runs a client to completion and returns stdout, stderr and the
+// exit code.
+func execRun(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := hubcatCmd(args...)
+	var out, errb bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), cmd.ProcessState.ExitCode()
+}
+
+func TestExecExitCodeAndSeparateStderr(t *testing.T) {
+	_, addr := execServer(t)
+	out, errs, code := execRun(t, "", "exec", "--token", "s3cret", addr, "--", "sh", "-c", "echo out; echo err >&2; exit 3")
+	if out != "out\n" || errs != "err\n" || code != 3 {
+		t.Fatalf("stdout %q, stderr %q, code %d; want out, err, 3", out, errs, code)
+	}
+	// Without a shell, arguments arrive as given: no globbing, no splitting.
+	out, _, code = execRun(t, "", "exec", "--token", "s3cret", addr, "printf", "%s|", "a b", "*")
+	if out != "a b|*|" || code != 0 {
+		t.Fatalf("got %q (code %d)", out, code)
+	}
+	_, errs, code = execRun(t, "", "exec", "--token", "s3cret", addr, "no-such-program")
+	if code != 127 || !strings.Contains(errs, "cannot run no-such-program") {
+		t.Fatalf("missing program: code %d, stderr %q", code, errs)
+	}
+}
+
+func TestExecForwardsStdinAndEOF(t *testing.T) {
+	_, addr := execServer(t)
+	out, _, code := execRun(t, "hello\nworld\n", "exec", "--token", "s3cret", addr, "--", "tr", "a-z", "A-Z")
+	if out != "HELLO\nWORLD\n" || code != 0 {
+		t.Fatalf("got %q (code %d)", out, code)
+	}
+}
+
+func TestExecWrongTokenRefusedAndLogged(t *testing.T) {
+	srv, addr := execServer(t)
+	out, errs, code := execRun(t, "", "exec", "--token", "wrong", addr, "--", "echo", "ran")
+	if code != exitDenied || out != "" || !strings.Contains(errs, "authentication failed") {
+		t.Fatalf("code %d, stdout %q, stderr %q", code, out, errs)
+	}
+	srv.waitLine(`exec authentication failed.*remote=127\.0\.0\.1`)
+}
+
+func TestExecPTY(t *testing.T) {
+	_, addr := execServer(t)
+	out, _, code := execRun(t, "", "exec", "--token", "s3cret", "--pty", addr, "tty")
+	if code != 0 || !strings.HasPrefix(out, "/dev/pts/") {
+		t.Fatalf("got %q (code %d)", out, code)
+	}
+}
+
+// startClient starts an exec client whose stdout the test reads by line.
+func startClient(t *testing.T, args ...string) (*exec.Cmd, *bufio.Reader) {
+	t.Helper()
+	cmd := hubcatCmd(args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, bufio.NewReader(out)
+}
+
+// readLineWithin reads one trimmed line from a process's output, failing after 20s.
+func readLineWithin(t *testing.T, r *bufio.Reader) string {
+	t.Helper()
+	line := make(chan string, 1)
+	go func() {
+		s, _ := r.ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case s := <-line:
+		return s
+	case <-time.After(20 * time.Second):
+		t.Fatal("timed out reading the client's output")
+		return ""
+	}
+}
+
+func TestExecForwardsCtrlC(t *testing.T) {
+	_, addr := execServer(t)
+	script := `trap 'echo interrupted; exit 7' INT; echo ready; while :; do sleep 0.05; done`
+	cmd, out := startClient(t, "exec", "--token", "s3cret", addr, "--", "sh", "-c", script)
+	if l := readLineWithin(t, out); l != "ready" {
+		t.Fatalf("got %q", l)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	if l := readLineWithin(t, out); l != "interrupted" {
+		t.Fatalf("got %q, want the remote trap's output", l)
+	}
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 7 {
+		t.Fatalf("exit code %d, want 7", code)
+	}
+}
+
+// gone reports whether pid has exited (missing or a zombie).
+func gone(pid string) bool {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return true
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	return len(f) > 0 && (f[0] == "Z" || f[0] == "X")
+}
+
+func TestExecTimeoutKillsProcessGroup(t *testing.T) {
+	_, addr := execServer(t)
+	cmd, out := startClient(t, "exec", "--token", "s3cret", "--timeout", "500ms", addr, "--", "sh", "-c", "sleep 60 & echo $!; wait")
+	grandchild := readLineWithin(t, out)
+	if gone(grandchild) {
+		t.Fatalf("grandchild %s not running before the timeout", grandchild)
+	}
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != exitTimedOut {
+		t.Fatalf("exit code %d, want %d", code, exitTimedOut)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !gone(grandchild) {
+		if time.Now().After(deadline) {
+			syscall.Kill(atoi(grandchild), syscall.SIGKILL)
+			t.Fatalf("grandchild %s survived the timeout", grandchild)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}

@@ -1,0 +1,56 @@
+// Package transfer sends files and directory trees between two hubcat
+// processes, authenticated, verified and resumable.
+//
+// Either side may be the one that listens; the roles "send" and "recv" are
+// independent of who dialled. [Send] and [Receive] run one session over an
+// established connection.
+//
+// # Wire protocol, version 1
+//
+// Everything travels in frames of package internal/frame (type byte,
+// 32-bit big-endian length, payload; at most 64 KiB here); control payloads
+// are JSON. File
+// contents travel unframed right after the frame that announces their
+// length, so the data path is a plain byte copy.
+//
+//  1. Handshake: both sides send a hello ('H': proto "hubcat-transfer",
+//     version 1, role "send" or "recv", 32-byte nonce). The dialer then
+//     sends 'P' = HMAC-SHA256(token, "hubcat-transfer|1|dialer|" ‖
+//     dialer nonce ‖ listener nonce); the listener checks it and answers
+//     with its own 'P' (side "listener"), or with an error frame. The token
+//     itself never crosses the wire, and no file byte is accepted before
+//     both proofs check out.
+//  2. Plan: the sender sends 'T' {"files","dirs","bytes"} so both sides
+//     can show progress.
+//  3. For each entry, in walk order (a directory before its contents), the
+//     sender sends 'F' {"path","kind","size","mode","mtime"}: path is
+//     slash-separated and relative, kind is "dir" or "file", mode holds the
+//     permission bits, mtime is Unix nanoseconds. For a directory the
+//     receiver creates it and answers 'K' {}. For a file the receiver
+//     answers 'R' {"offset","sha256"}: how many bytes of a kept partial file
+//     it already holds and the SHA-256 of that prefix (offset 0 when it has
+//     none). The sender hashes its own first offset bytes and sends 'G'
+//     {"offset"}: the same offset when they match, else 0. Then exactly
+//     size-offset raw bytes follow, then 'S' with the 32-byte SHA-256 of the
+//     whole file. The receiver checks the digest, moves the file into place
+//     with its mode and mtime and answers 'K' {}. While the raw bytes flow
+//     the receiver sends nothing unless it must stop (an error frame, for
+//     example on a full disk), and the sender watches for that.
+//  4. The sender sends 'D' {}; the receiver applies directory modes and
+//     times and answers 'D' {}.
+//
+// Either side may send an error frame ('!', a UTF-8 message) instead of its
+// next frame; the session then ends. A receiver refuses, before writing
+// anything, a path that is absolute, contains "..", is not in clean form,
+// names the partial directory, or leads through a symlink out of the
+// destination (the destination is opened as an [os.Root]), and a file
+// that exists already unless Force is set.
+//
+// # Partial files
+//
+// The receiver writes into DIR/.hubcat-partial/<id> with a JSON sidecar
+// <id>.meta (path, size, mode, mtime), where id is derived from the path.
+// The partial is kept when the connection drops or the disk fills, and a
+// rerun with the same file resumes after re-checking the prefix. A digest
+// mismatch deletes it.
+package transfer
