@@ -77,6 +77,7 @@ fi
 port=17300
 pid=""
 [ $replot = 1 ] || cut -d' ' -f1-3 /proc/loadavg >"$out/load-start"
+[ $replot = 1 ] || git rev-parse --short HEAD >"$out/commit" 2>/dev/null || true
 
 # start SYSTEM: runs it on a fresh loopback port; sets port and pid.
 start() {
@@ -174,7 +175,7 @@ section=$out/section.md
 {
   echo "## Chat"
   echo
-  echo "\`bench/chat.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores shared by the hub and the load generator"
+  echo "\`bench/chat.sh\` on $(date -u +%Y-%m-%d) (hubcat at commit $(cat "$out/commit" 2>/dev/null || echo unknown)), $(nproc) cores shared by the hub and the load generator"
   echo "(and by other work on the machine: load average $(cat "$out/load-start" 2>/dev/null) at the start, $(cat "$out/load-end" 2>/dev/null) at the end;"
   echo "compare ratios from the same run, and expect run-to-run noise in the latencies)."
   echo "Workloads: W1 100 clients, 10 senders × 50/s; W2 1,000 clients, 20 × 20/s; W3 5,000 clients,"
