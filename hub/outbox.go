@@ -7,13 +7,42 @@ import (
 	"time"
 )
 
-// Buffer capacities an outbox keeps between batches: a busy writer keeps
-// room for the next batch; when writing stops, only a small buffer stays,
-// so tens of thousands of quiet connections stay cheap.
+// keepWhileBusy caps the buffer a writer keeps for its next batch. When the
+// writer role is given up, the outbox keeps no buffer at all — it goes to a
+// shared free list for the next member that needs one — so tens of
+// thousands of quiet connections cost no buffers and busy ones do not
+// allocate a fresh buffer for every burst.
+const keepWhileBusy = 1 << 20
+
+// Free output buffers, shared by all outboxes. Only buffers of a useful
+// size are kept, and only so many, which bounds the memory held idle.
 const (
-	keepWhileBusy = 1 << 20
-	keepWhileIdle = 256
+	freeBufMin = 1 << 10
+	freeBufMax = 64 << 10
 )
+
+var freeBufs = make(chan []byte, 512)
+
+// getBuf returns an empty buffer from the free list, or nil.
+func getBuf() []byte {
+	select {
+	case b := <-freeBufs:
+		return b
+	default:
+		return nil
+	}
+}
+
+// putBuf offers b to the free list.
+func putBuf(b []byte) {
+	if cap(b) < freeBufMin || cap(b) > freeBufMax {
+		return
+	}
+	select {
+	case freeBufs <- b[:0]:
+	default:
+	}
+}
 
 // writerLinger is how long a writer goroutine of a peer without inline
 // writes waits for more output before it ends: long enough that a member of
@@ -86,6 +115,9 @@ func (o *Outbox) push(b []byte) (ok, claimed bool) {
 		return false, false
 	}
 	wasEmpty := len(o.buf) == 0
+	if o.buf == nil {
+		o.buf = getBuf()
+	}
 	o.buf = append(o.buf, b...)
 	claimed = !o.writing
 	o.writing = true
@@ -134,10 +166,9 @@ func (o *Outbox) take() (b []byte, ok bool) {
 	defer o.mu.Unlock()
 	if len(o.buf) == 0 || o.dropped {
 		o.writing = false
-		if cap(o.buf) > keepWhileIdle {
-			o.buf = nil
-		}
-		o.spare = nil
+		putBuf(o.buf)
+		putBuf(o.spare)
+		o.buf, o.spare = nil, nil
 		o.finishLocked()
 		return nil, false
 	}
