@@ -167,6 +167,7 @@ func (s *sender) blocked(b bool) {
 // send copies in to c through sendBuffer, marking each read as progress
 // and as pending until the next read begins.
 func (s *sender) send(c net.Conn, in io.Reader) error {
+	growPipe(in)
 	r := readFunc(func(p []byte) (int, error) {
 		s.blocked(false) // the previous chunk has been written
 		n, err := in.Read(p)
