@@ -189,7 +189,9 @@ func TestFloodControlDelaysButLosesNothing(t *testing.T) {
 // A member that never reads is cut off as a slow consumer while 50 others
 // keep receiving every message, in order.
 func TestSlowConsumerNeverStallsTheRoom(t *testing.T) {
-	ln := listenTCP(t)
+	// Small kernel send buffers, so the stuck member's bytes pile up in its
+	// outbox after kilobytes, not after the megabytes Linux would buffer.
+	ln := smallSendBuffers{listenTCP(t)}
 	startHub(t, chat.Config{WriteTimeout: 2 * time.Second}, hub.Config{OutboxBytes: 256 << 10}, ln)
 	sender := join(t, dialTCP(t, ln), "sender")
 	stuck := dialTCP(t, ln) // takes a name, then never reads
@@ -357,4 +359,15 @@ func TestJSONEventsOnRequest(t *testing.T) {
 	alice.expect("*** format is now text") // confirmed in the new format, as above
 	bob.send("plain again")
 	alice.expect("<bob> plain again")
+}
+
+// smallSendBuffers gives every accepted TCP connection a 16 KiB send buffer.
+type smallSendBuffers struct{ net.Listener }
+
+func (l smallSendBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(16 << 10)
+	}
+	return c, err
 }
