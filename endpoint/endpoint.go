@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 )
 
@@ -94,6 +95,23 @@ func (e Endpoint) Network() string {
 // String formats the endpoint in hubcat's syntax.
 func (e Endpoint) String() string {
 	return string(e.Scheme) + "://" + e.Address
+}
+
+// IsLoopback reports whether only this machine can reach e: a Unix socket,
+// localhost, or a loopback IP. An empty host (all interfaces) is not.
+func (e Endpoint) IsLoopback() bool {
+	if e.Scheme == Unix {
+		return true
+	}
+	host, _, err := net.SplitHostPort(e.Address)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // FromAddr converts a resolved address back into an Endpoint of the given

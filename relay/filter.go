@@ -22,16 +22,18 @@ type Filter struct {
 func ParseFilter(allow, deny []string) (*Filter, error) {
 	f := &Filter{}
 	var err error
-	if f.allow, err = parsePrefixes(allow); err != nil {
+	if f.allow, err = ParsePrefixes(allow); err != nil {
 		return nil, err
 	}
-	if f.deny, err = parsePrefixes(deny); err != nil {
+	if f.deny, err = ParsePrefixes(deny); err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
-func parsePrefixes(list []string) ([]netip.Prefix, error) {
+// ParsePrefixes reads address lists as flags give them: each item an IP or
+// a CIDR, items separated by commas or given repeatedly.
+func ParsePrefixes(list []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, item := range list {
 		for _, s := range strings.Split(item, ",") {

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hubcat/hubcat/endpoint"
+	"github.com/hubcat/hubcat/relay"
 	"github.com/hubcat/hubcat/rexec"
 	"github.com/hubcat/hubcat/server"
 )
@@ -230,14 +229,14 @@ func (f *serveFlags) serve(ctx context.Context, std stdio, addr string) error {
 	if f.token == "" {
 		f.token = os.Getenv("HUBCAT_TOKEN")
 	}
-	allow, err := parseAllow(f.allow)
+	allow, err := relay.ParsePrefixes(f.allow)
 	if err != nil {
-		return err
+		return &usageError{msg: "--allow: " + strings.TrimPrefix(err.Error(), "relay: "), hint: "as in --allow 10.0.0.0/8,192.168.1.7"}
 	}
 	if (f.tls || f.caFile != "") && e.Scheme == endpoint.TCP {
 		e.Scheme = endpoint.TLS
 	}
-	if f.token == "" && f.caFile == "" && len(allow) == 0 && !loopbackOnly(e) {
+	if f.token == "" && f.caFile == "" && len(allow) == 0 && !e.IsLoopback() {
 		return &usageError{
 			msg:  fmt.Sprintf("refusing to serve exec on %s without authentication: anyone who can reach it could run commands as you", e.Address),
 			hint: "add --token TOKEN (or set HUBCAT_TOKEN), --ca FILE to require TLS client certificates, or --allow CIDR; or listen on 127.0.0.1",
@@ -287,37 +286,4 @@ func (f *serveFlags) serverTLS() (*tls.Config, string, error) {
 		}
 	}
 	return cfg, fp, nil
-}
-
-// parseAllow reads --allow values: CIDRs or single IPs.
-func parseAllow(vals []string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, v := range vals {
-		if p, err := netip.ParsePrefix(v); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(v)
-		if err != nil {
-			return nil, &usageError{msg: fmt.Sprintf("--allow %q is neither a CIDR nor an IP", v), hint: "as in --allow 10.0.0.0/8,192.168.1.7"}
-		}
-		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
-	}
-	return out, nil
-}
-
-// loopbackOnly reports whether e can only be reached from this machine.
-func loopbackOnly(e endpoint.Endpoint) bool {
-	if e.Scheme == endpoint.Unix {
-		return true
-	}
-	host, _, err := net.SplitHostPort(e.Address)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && a.IsLoopback()
 }

@@ -148,29 +148,13 @@ func (f *listenFlags) execArgv() []string {
 // certificates are required.
 func (f *listenFlags) checkExecSafety(e endpoint.Endpoint, filter *relay.Filter) error {
 	argv := f.execArgv()
-	if argv == nil || isLoopback(e) || filter.HasAllowList() || (e.Scheme == endpoint.TLS && f.ca != "") {
+	if argv == nil || e.IsLoopback() || filter.HasAllowList() || (e.Scheme == endpoint.TLS && f.ca != "") {
 		return nil
 	}
 	return &usageError{
 		msg:  fmt.Sprintf("refusing to run %s for anyone who can reach %s", argv[0], e),
 		hint: "listen on 127.0.0.1 or a unix:// socket, add --allow with the addresses you trust, or use tls:// with --ca to require client certificates",
 	}
-}
-
-// isLoopback reports whether only this machine can reach e.
-func isLoopback(e endpoint.Endpoint) bool {
-	if e.Scheme == endpoint.Unix {
-		return true
-	}
-	host, _, err := net.SplitHostPort(e.Address)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
 }
 
 // withFamily applies -4/-6 to a listen address: an empty host becomes the
