@@ -192,7 +192,9 @@ func TestSlowConsumerNeverStallsTheRoom(t *testing.T) {
 	// Small kernel send buffers, so the stuck member's bytes pile up in its
 	// outbox after kilobytes, not after the megabytes Linux would buffer.
 	ln := smallSendBuffers{listenTCP(t)}
-	startHub(t, chat.Config{WriteTimeout: 2 * time.Second}, hub.Config{OutboxBytes: 256 << 10}, ln)
+	// Honest readers may be starved of CPU for a while under -race; only the
+	// outbox limit, not the write deadline, should cut anyone here.
+	startHub(t, chat.Config{WriteTimeout: 30 * time.Second}, hub.Config{OutboxBytes: 256 << 10}, ln)
 	sender := join(t, dialTCP(t, ln), "sender")
 	stuck := dialTCP(t, ln) // takes a name, then never reads
 	stuck.(*net.TCPConn).SetReadBuffer(4096)
