@@ -70,7 +70,9 @@ func TestRoomsAreIsolated(t *testing.T) {
 	bob.expect("*** you left go")
 	alice.expect("*** bob left go")
 	bob.send("anyone?")
-	bob.expect("*** you are not in a room")
+	bob.expect("*** you are not in a room") // once: a command alone says nothing more
+	bob.send("/rooms")
+	bob.expect("*** rooms: ")
 }
 
 func TestNickRules(t *testing.T) {

@@ -139,11 +139,11 @@ func (m *Member) Say(lines ...string) error { return m.toRoom(KindMessage, lines
 func (m *Member) Act(text string) error { return m.toRoom(KindAction, []string{text}) }
 
 func (m *Member) toRoom(k Kind, lines []string) error {
-	if m.room == nil {
-		return ErrNotInRoom
-	}
 	if len(lines) == 0 {
 		return nil
+	}
+	if m.room == nil {
+		return ErrNotInRoom
 	}
 	name := m.Name()
 	m.burst = m.burst[:0]
