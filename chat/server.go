@@ -128,6 +128,9 @@ func (s *Server) readLoop(ctx context.Context, c net.Conn, m *hub.Member) hub.Cl
 	defer say()
 	for {
 		if s.cfg.IdleTimeout > 0 {
+			if ctx.Err() != nil { // do not push back the shutdown's deadline
+				return hub.ServerShutdown
+			}
 			c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
 		}
 		l, err := lr.ReadLine()
