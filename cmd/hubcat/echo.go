@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"strings"
 	"time"
 
@@ -65,21 +64,11 @@ func runEcho(ctx context.Context, std stdio, addr string, f *echoFlags) error {
 		log.Info("echoing on " + endpoint.FromAddr(e.Scheme, pc.LocalAddr()).String())
 		return relay.EchoPackets(ctx, pc)
 	}
-	var cfg endpoint.ListenConfig
-	if e.Scheme == endpoint.TLS {
-		lf := listenFlags{netFlags: netFlags{tlsCert: f.tlsCert, tlsKey: f.tlsKey}}
-		if cfg.TLS, err = lf.serverTLS(log); err != nil {
-			return err
-		}
-	}
-	ln, err := endpoint.Listen(ctx, e, cfg)
+	certs := &listenFlags{netFlags: netFlags{tlsCert: f.tlsCert, tlsKey: f.tlsKey}}
+	ln, err := listenStream(ctx, e, certs, filter, log, "echoing")
 	if err != nil {
 		return err
 	}
-	log.Info("echoing on " + endpoint.FromAddr(e.Scheme, ln.Addr()).String())
-	ln = filter.Listener(ln, func(a net.Addr) {
-		log.Warn("refused peer", "remote", a.String(), "reason", "not allowed by --allow/--deny")
-	})
 	srv := server.New(server.HandlerFunc(relay.Echo), server.Config{MaxConns: f.maxConns, Logger: log})
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

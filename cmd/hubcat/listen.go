@@ -90,24 +90,34 @@ func runListen(ctx context.Context, std stdio, addr string, f *listenFlags) erro
 	if e.Scheme == endpoint.UDP {
 		return listenPacket(ctx, std, e, f, filter, log)
 	}
-	var cfg endpoint.ListenConfig
-	if e.Scheme == endpoint.TLS {
-		if cfg.TLS, err = f.serverTLS(log); err != nil {
-			return err
-		}
-	}
-	ln, err := endpoint.Listen(ctx, e, cfg)
+	ln, err := listenStream(ctx, e, f, filter, log, "listening")
 	if err != nil {
 		return err
 	}
-	log.Info("listening on " + endpoint.FromAddr(e.Scheme, ln.Addr()).String())
-	ln = filter.Listener(ln, func(a net.Addr) {
-		log.Warn("refused peer", "remote", a.String(), "reason", "not allowed by --allow/--deny")
-	})
 	if f.keepOpen || f.broker {
 		return serveMany(ctx, std, ln, f, log)
 	}
 	return serveOne(ctx, std, e, ln, f, log)
+}
+
+// listenStream opens a TCP, TLS or Unix listener on e (TLS per f's
+// certificate flags), logs "VERB on ADDR", and refuses peers filter rejects.
+func listenStream(ctx context.Context, e endpoint.Endpoint, f *listenFlags, filter *relay.Filter, log *slog.Logger, verb string) (net.Listener, error) {
+	var cfg endpoint.ListenConfig
+	if e.Scheme == endpoint.TLS {
+		var err error
+		if cfg.TLS, err = f.serverTLS(log); err != nil {
+			return nil, err
+		}
+	}
+	ln, err := endpoint.Listen(ctx, e, cfg)
+	if err != nil {
+		return nil, err
+	}
+	log.Info(verb + " on " + endpoint.FromAddr(e.Scheme, ln.Addr()).String())
+	return filter.Listener(ln, func(a net.Addr) {
+		log.Warn("refused peer", "remote", a.String(), "reason", "not allowed by --allow/--deny")
+	}), nil
 }
 
 func (f *listenFlags) validateListen(e endpoint.Endpoint) error {
