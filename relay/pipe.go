@@ -303,7 +303,12 @@ func newIdleWatch(d time.Duration, c io.Closer) *idleWatch {
 }
 
 func (w *idleWatch) touch() { w.last.Store(time.Now().UnixNano()) }
-func (w *idleWatch) stop()  { w.timer.Stop() }
+// stop ends the watch; a nil watch (no idle timeout) is fine.
+func (w *idleWatch) stop() {
+	if w != nil {
+		w.timer.Stop()
+	}
+}
 
 // crlfReader turns bare LF into CRLF.
 type crlfReader struct {

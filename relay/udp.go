@@ -174,6 +174,24 @@ func writeBatch(out io.Writer, ms []ipv4.Message, scratch *[]byte, keep func(net
 	return err
 }
 
+// watch sets up what both UDP relays take from Options: the idle watch
+// (nil without a timeout) and its touch, the hex dumpers, and the output
+// (discarded with SendOnly).
+func (p *packets) watch(o Options, c net.PacketConn, out io.Writer) (idle *idleWatch, touch func(), sendHex, recvHex *hexDumper, w io.Writer) {
+	if o.IdleTimeout > 0 {
+		idle = newIdleWatch(o.IdleTimeout, c)
+		touch = idle.touch
+	}
+	if o.Hex != nil {
+		sendHex = &hexDumper{w: o.Hex, mu: &p.hexMu, dir: '>'}
+		recvHex = &hexDumper{w: o.Hex, mu: &p.hexMu, dir: '<'}
+	}
+	if o.SendOnly {
+		out = io.Discard
+	}
+	return idle, touch, sendHex, recvHex, out
+}
+
 // DialPacket relays between a connected UDP socket and streams: each line
 // of in is one datagram, each datagram received is written to out. Without
 // an idle timeout it returns at the end of input; with one it keeps
@@ -184,21 +202,8 @@ func DialPacket(ctx context.Context, c net.PacketConn, in io.Reader, out io.Writ
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	var idle *idleWatch
-	var touch func()
-	if o.IdleTimeout > 0 {
-		idle = newIdleWatch(o.IdleTimeout, c)
-		defer idle.stop()
-		touch = idle.touch
-	}
-	var sendHex, recvHex *hexDumper
-	if o.Hex != nil {
-		sendHex = &hexDumper{w: o.Hex, mu: &p.hexMu, dir: '>'}
-		recvHex = &hexDumper{w: o.Hex, mu: &p.hexMu, dir: '<'}
-	}
-	if o.SendOnly {
-		out = io.Discard
-	}
+	idle, touch, sendHex, recvHex, out := p.watch(o, c, out)
+	defer idle.stop()
 	var inputEnded atomic.Bool
 	up := make(chan error, 1)
 	if !o.RecvOnly {
@@ -268,21 +273,8 @@ func ServePacket(ctx context.Context, pc net.PacketConn, in io.Reader, out io.Wr
 		log = slog.Default()
 	}
 	peers := &peerBook{known: make(chan struct{}), filter: o.Filter, keepOpen: o.KeepOpen, log: log}
-	var idle *idleWatch
-	var touch func()
-	if o.IdleTimeout > 0 {
-		idle = newIdleWatch(o.IdleTimeout, pc)
-		defer idle.stop()
-		touch = idle.touch
-	}
-	var sendHex, recvHex *hexDumper
-	if o.Hex != nil {
-		sendHex = &hexDumper{w: o.Hex, mu: &p.hexMu, dir: '>'}
-		recvHex = &hexDumper{w: o.Hex, mu: &p.hexMu, dir: '<'}
-	}
-	if o.SendOnly {
-		out = io.Discard
-	}
+	idle, touch, sendHex, recvHex, out := p.watch(o.Options, pc, out)
+	defer idle.stop()
 	if !o.RecvOnly {
 		if o.CRLF {
 			in = &crlfReader{r: in}
