@@ -303,6 +303,7 @@ func newIdleWatch(d time.Duration, c io.Closer) *idleWatch {
 }
 
 func (w *idleWatch) touch() { w.last.Store(time.Now().UnixNano()) }
+
 // stop ends the watch; a nil watch (no idle timeout) is fine.
 func (w *idleWatch) stop() {
 	if w != nil {
