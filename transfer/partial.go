@@ -17,7 +17,9 @@ type partial struct {
 	root       *os.Root
 	data, meta string // names inside root
 	f          *os.File
+	direct     *os.File  // the same file opened O_DIRECT, or nil
 	offset     int64     // bytes already held and hashed
+	pos        int64     // where the next write goes
 	hash       hash.Hash // state after offset bytes
 }
 
@@ -55,6 +57,7 @@ func openPartial(root *os.Root, e entry) (*partial, error) {
 			return nil, err
 		}
 	}
+	pt.direct = openDirect(root, pt.data)
 	b, _ = json.Marshal(partialMeta{Path: e.Path, Size: e.Size, Mode: e.Mode, MTime: e.MTime})
 	if err := root.WriteFile(pt.meta, b, 0o600); err != nil {
 		pt.f.Close()
@@ -80,16 +83,30 @@ func (pt *partial) restartAt(off int64) error {
 		pt.hash.Reset()
 		pt.offset = off
 	}
-	if err := pt.f.Truncate(off); err != nil {
-		return err
+	pt.pos = off
+	return pt.f.Truncate(off)
+}
+
+// write appends b to the file. Whole aligned blocks bypass the page cache
+// through the O_DIRECT descriptor: on a VM, filling the cache with a new
+// file's pages costs the receiver more CPU than everything else it does.
+func (pt *partial) write(b []byte) error {
+	f := pt.f
+	if pt.direct != nil && aligned(pt.pos, b) {
+		f = pt.direct
 	}
-	_, err := pt.f.Seek(off, io.SeekStart)
+	n, err := f.WriteAt(b, pt.pos)
+	pt.pos += int64(n)
 	return err
 }
 
-// finish gives the file e's mode and time and moves it into place.
+// finish gives the file e's mode and time, makes it durable and moves it
+// into place, so a crash never leaves a short file under the real name.
 func (pt *partial) finish(e entry) error {
 	if err := pt.f.Chmod(fs.FileMode(e.Mode & 0o777)); err != nil {
+		return err
+	}
+	if err := pt.f.Sync(); err != nil {
 		return err
 	}
 	err := pt.f.Close()
@@ -122,5 +139,9 @@ func (pt *partial) close() {
 	if pt.f != nil {
 		pt.f.Close()
 		pt.f = nil
+	}
+	if pt.direct != nil {
+		pt.direct.Close()
+		pt.direct = nil
 	}
 }

@@ -7,8 +7,8 @@ import "hash"
 // same time, written to the socket; the receiver reads the socket while
 // the previous chunk is hashed and written to the file.
 const (
-	chunkSize = 256 << 10
-	numChunks = 4
+	chunkSize = 1 << 20
+	numChunks = 8
 )
 
 // pump moves n bytes from fill to drain through a small ring of buffers.
@@ -20,7 +20,7 @@ func pump(n int64, fill func([]byte) (int, error), drain func([]byte) error) (in
 	full := make(chan []byte, numChunks)
 	stop := make(chan struct{})
 	for range numChunks {
-		free <- make([]byte, chunkSize)
+		free <- alignedBuffer(chunkSize)
 	}
 	var fillErr error
 	go func() {

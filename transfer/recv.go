@@ -231,7 +231,7 @@ func (rc *receiver) receiveData(e entry, pt *partial) error {
 		func(b []byte) (int, error) { return io.ReadFull(rc.r.Raw(), b) },
 		func(b []byte) error {
 			return alongside(pt.hash, b, func() error {
-				if _, err := pt.f.Write(b); err != nil {
+				if err := pt.write(b); err != nil {
 					writeErr = true
 					return err
 				}

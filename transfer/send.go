@@ -215,17 +215,16 @@ func matchPrefix(f *os.File, rs resume) (hash.Hash, int64, error) {
 // sendData streams the file from offset: a goroutine reads and hashes
 // while this one writes to the socket.
 func (s *session) sendData(f *os.File, it item, offset int64, h hash.Hash, p Progress, stopped *atomic.Bool) (int64, error) {
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		return 0, err
-	}
+	src := newSource(f, it.Size, offset)
+	defer src.close()
 	out := s.w.Raw()
 	if err := out.Flush(); err != nil {
 		return 0, err
 	}
 	return pump(it.Size-offset,
 		func(b []byte) (int, error) {
-			k, err := io.ReadFull(f, b)
-			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			k, err := src.fill(b)
+			if errors.Is(err, io.ErrUnexpectedEOF) {
 				err = fmt.Errorf("%s shrank while being sent", it.local)
 			}
 			return k, err

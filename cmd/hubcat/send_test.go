@@ -149,7 +149,7 @@ func TestResumeAfterReceiverKilled(t *testing.T) {
 	proxy, paused, drop := pausingProxy(t, addr, 8<<20)
 	send := start(t, orEmpty(nil), "send", "--token", "tok", src, proxy)
 	<-paused
-	// The receiver writes what it has read in 256 KiB chunks; wait until
+	// The receiver writes what it has read in 1 MiB chunks; wait until
 	// some of it is on disk, then kill it mid-file.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
