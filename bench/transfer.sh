@@ -3,11 +3,13 @@
 # paths over loopback, all in one run, and prints a Markdown table with
 # ratios. Installs iperf3, ncat and socat when missing.
 #
-#   bench/transfer.sh            # 4 GiB sparse file
+#   bench/transfer.sh            # 4 GiB file of random bytes
 #   SIZE_GIB=2 bench/transfer.sh # smaller
 #
-# hubcat receives into tmpfs (/dev/shm) so the disk does not set the pace;
-# every anchor that only discards is marked so.
+# The source is a file of random bytes on disk, read warm from the page
+# cache by every tool. hubcat writes a new file to disk (as a user's
+# transfer does); ncat and socat are measured writing the same kind of file
+# and discarding, and every anchor that discards is marked so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +17,7 @@ size_gib=${SIZE_GIB:-4}
 size=$((size_gib << 30))
 port=${PORT:-19431}
 work=$(mktemp -d)
-shm=$(mktemp -d /dev/shm/hubcat-bench.XXXXXX)
-trap 'rm -rf "$work" "$shm"' EXIT
+trap 'rm -rf "$work"' EXIT
 
 need=()
 for pair in iperf3:iperf3 ncat:ncat socat:socat python3:python3; do
@@ -29,13 +30,10 @@ fi
 
 go build -o "$work/hubcat" ./cmd/hubcat
 go build -o "$work/xferpath" ./bench/xferpath
-file="$work/data.img"
-truncate -s "$size" "$file"
-cat "$file" >/dev/null # warm the page cache path for the sparse file
-# Fault tmpfs memory in once (and free it) so the first tool that writes
-# there does not pay the VM's first-touch cost for fresh pages.
-dd if=/dev/zero of="$shm/warm" bs=1M count=$((size_gib * 1024 + 256)) status=none
-rm -f "$shm/warm"
+file="$work/data.bin"
+head -c "$size" /dev/urandom >"$file"
+sync
+cat "$file" >/dev/null # every tool reads the source from the page cache
 
 now() { date +%s.%N; }
 results=()
@@ -60,7 +58,8 @@ measure() {
   rate=$(python3 -c "print(round($size/($t1-$t0)/1e9, 3))")
   results+=("$name|$rate")
   printf '%-44s %6s GB/s\n' "$name" "$rate" >&2
-  rm -rf "${shm:?}"/in
+  rm -rf "${work:?}"/in "${work:?}"/in.file
+  sync
   port=$((port + 1))
 }
 
@@ -81,24 +80,24 @@ iperf_rate() {
 iperf_rate
 measure "ncat < file (→ /dev/null)" \
   "ncat -l 127.0.0.1 $port >/dev/null" "ncat --send-only 127.0.0.1 $port < $file"
-measure "ncat < file (→ tmpfs file)" \
-  "ncat -l 127.0.0.1 $port > $shm/in" "ncat --send-only 127.0.0.1 $port < $file"
-measure "socat file → /dev/null" \
-  "socat -u TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr OPEN:/dev/null" "socat -u OPEN:$file TCP:127.0.0.1:$port"
-measure "Go sendfile → splice receiver" \
+measure "ncat < file (→ new file on disk)" \
+  "ncat -l 127.0.0.1 $port > $work/in.file" "ncat --send-only 127.0.0.1 $port < $file"
+measure "socat file → new file on disk" \
+  "socat -u TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr CREATE:$work/in.file" "socat -u OPEN:$file TCP:127.0.0.1:$port"
+measure "Go sendfile → splice receiver (→ discard)" \
   "$work/xferpath -listen 127.0.0.1:$port -recv splice" "$work/xferpath -connect 127.0.0.1:$port -file $file -send sendfile"
-measure "Go 32 KiB read/write → splice receiver" \
+measure "Go 32 KiB read/write → splice receiver (→ discard)" \
   "$work/xferpath -listen 127.0.0.1:$port -recv splice" "$work/xferpath -connect 127.0.0.1:$port -file $file -send rw"
-measure "Go 256 KiB read/write → 256 KiB read loop" \
-  "$work/xferpath -listen 127.0.0.1:$port -buf 262144" "$work/xferpath -connect 127.0.0.1:$port -file $file -send rw -buf 262144"
-measure "hubcat send/recv (SHA-256, → tmpfs file)" \
-  "$work/hubcat recv --listen 127.0.0.1:$port --token bench $shm/in" "$work/hubcat send --token bench $file 127.0.0.1:$port"
+measure "Go 1 MiB read/write, SHA-256 both sides (→ discard)" \
+  "$work/xferpath -listen 127.0.0.1:$port -buf 1048576 -sha256" "$work/xferpath -connect 127.0.0.1:$port -file $file -send rw -buf 1048576 -sha256"
+measure "hubcat send/recv (SHA-256, → new file on disk)" \
+  "$work/hubcat recv --listen 127.0.0.1:$port --token bench $work/in" "$work/hubcat send --token bench $file 127.0.0.1:$port"
 measure "bare Go crypto/tls stream (→ discard)" \
   "$work/xferpath -listen 127.0.0.1:$port -tls -buf 262144" "$work/xferpath -connect 127.0.0.1:$port -file $file -tls -buf 262144"
 measure "ncat --ssl < file (→ /dev/null)" \
   "ncat --ssl -l 127.0.0.1 $port >/dev/null" "ncat --ssl --send-only 127.0.0.1 $port < $file"
-measure "hubcat send/recv --tls (SHA-256, → tmpfs)" \
-  "$work/hubcat recv --tls --listen 127.0.0.1:$port --token bench $shm/in" "$work/hubcat send --tls --insecure --token bench $file 127.0.0.1:$port"
+measure "hubcat send/recv --tls (SHA-256, → new file on disk)" \
+  "$work/hubcat recv --tls --listen 127.0.0.1:$port --token bench $work/in" "$work/hubcat send --tls --insecure --token bench $file 127.0.0.1:$port"
 
 # Markdown table with ratios to the anchors the issue names.
 python3 - "$size_gib" "${results[@]}" <<'PY'
@@ -108,7 +107,7 @@ rate = {name: float(v) for name, v in rows}
 def find(prefix):
     return next(v for k, v in rate.items() if k.startswith(prefix))
 iperf, gotls = find("iperf3"), find("bare Go crypto/tls")
-print(f"{gib} GiB sparse file over 127.0.0.1, one run:\n")
+print(f"{gib} GiB file of random bytes over 127.0.0.1, one run:\n")
 print("| path | GB/s | × iperf3 | × Go TLS |")
 print("|---|---:|---:|---:|")
 for name, v in rows:
