@@ -62,8 +62,14 @@ func hubcatCmd(args ...string) *exec.Cmd {
 // test ends.
 func start(t *testing.T, in io.Reader, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, lines: make(chan string, 1024), done: make(chan struct{})}
-	p.cmd = hubcatCmd(args...)
+	return startCmd(t, in, hubcatCmd(args...))
+}
+
+// startCmd is start for any command, such as a shell script that runs
+// hubcat inside a namespace.
+func startCmd(t *testing.T, in io.Reader, cmd *exec.Cmd) *proc {
+	t.Helper()
+	p := &proc{t: t, lines: make(chan string, 1024), done: make(chan struct{}), cmd: cmd}
 	p.cmd.Stdout = &p.out
 	p.cmd.WaitDelay = 2 * time.Second
 	if in != nil {

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -203,5 +207,62 @@ func TestSendListensWithGeneratedToken(t *testing.T) {
 	}
 	if sum(t, src) != sum(t, filepath.Join(dir, "in", "hello.txt")) {
 		t.Fatal("received file differs")
+	}
+}
+
+// fullDiskScript runs in its own mount namespace: it mounts an 8 MiB tmpfs
+// on $1, receives once into it (the disk fills), waits for a line on
+// stdin, grows the file system and receives again, then prints the
+// received file's SHA-256 on stdout.
+const fullDiskScript = `set -e
+mount -t tmpfs -o size=8m hubcat-full "$1"
+hubcat recv --listen 127.0.0.1:0 --token tok "$1" || echo "first recv exit $?" >&2
+read go_on
+mount -o remount,size=64m "$1"
+hubcat recv --listen 127.0.0.1:0 --token tok "$1"
+sha256sum "$1/big"
+`
+
+func TestFullDiskKeepsPartialResumable(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "big"), filepath.Join(dir, "mnt")
+	data := make([]byte, 16<<20+123)
+	rand.Read(data)
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("unshare", "--user", "--map-root-user", "--mount", "sh", "-c", fullDiskScript, "sh", dst)
+	cmd.Env = hubcatCmd().Env
+	recv := startCmd(t, nil, cmd)
+
+	addr := recv.waitLine(`listening on tcp://(\S+)$`)[1]
+	_, stderr, code := runHubcat(t, nil, "send", "--token", "tok", src, addr)
+	if code == 0 || !strings.Contains(stderr, "disk full") {
+		t.Fatalf("send into a full disk: exit %d\n%s", code, stderr)
+	}
+	m := recv.waitLine(`disk full after (\d+) of \d+ bytes of big: the partial file is kept`)
+	if held, _ := strconv.Atoi(m[1]); held < 1<<20 {
+		t.Errorf("only %s bytes were kept before the disk filled", m[1])
+	}
+	recv.waitLine(`^first recv exit [1-9]`)
+
+	io.WriteString(recv.stdin, "go on\n")
+	addr = recv.waitLine(`listening on tcp://(\S+)$`)[1]
+	out, stderr, code := runHubcat(t, nil, "send", "--token", "tok", src, addr)
+	if code != 0 {
+		t.Fatalf("send after space was freed: exit %d\n%s", code, stderr)
+	}
+	if !regexp.MustCompile(`resumed_bytes=[1-9]`).MatchString(out) {
+		t.Errorf("the second send did not resume: %q", out)
+	}
+	if code := recv.wait(); code != 0 {
+		t.Fatalf("receiver: exit %d\n%s", code, recv.stderr())
+	}
+	want := sha256.Sum256(data)
+	if got := recv.out.String(); !strings.Contains(got, hex.EncodeToString(want[:])+"  ") {
+		t.Fatalf("received file's sha256 is %q, want %x", got, want)
 	}
 }
