@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
 )
 
 // execServer starts "hubcat exec serve" with a token and returns its address.
@@ -163,4 +165,51 @@ func atoi(s string) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
+}
+
+// TestExecPTYFollowsResize runs the client on a real terminal, resizes
+// that terminal, and expects the remote program's terminal to follow.
+func TestExecPTYFollowsResize(t *testing.T) {
+	_, addr := execServer(t)
+	cmd := hubcatCmd("exec", "--token", "s3cret", "--pty", addr, "--",
+		"sh", "-c", `while :; do echo "size $(stty size)"; read x || exit; done`)
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); tty.Close() })
+	seen := make(chan string, 64)
+	go func() {
+		sc := bufio.NewScanner(tty)
+		for sc.Scan() {
+			seen <- strings.TrimSpace(sc.Text())
+		}
+		close(seen)
+	}()
+	waitFor := func(want string, poke bool) {
+		t.Helper()
+		deadline := time.After(20 * time.Second)
+		for {
+			if poke {
+				tty.WriteString("\r") // one more round of the remote loop
+			}
+			select {
+			case l, ok := <-seen:
+				if !ok {
+					t.Fatalf("client ended before printing %q", want)
+				}
+				if l == want {
+					return
+				}
+			case <-time.After(100 * time.Millisecond):
+			case <-deadline:
+				t.Fatalf("remote terminal never reported %q", want)
+			}
+		}
+	}
+	waitFor("size 30 100", false)
+	if err := pty.Setsize(tty, &pty.Winsize{Rows: 40, Cols: 120}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("size 40 120", true)
 }
