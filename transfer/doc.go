@@ -52,5 +52,15 @@
 // <id>.meta (path, size, mode, mtime), where id is derived from the path.
 // The partial is kept when the connection drops or the disk fills, and a
 // rerun with the same file resumes after re-checking the prefix. A digest
-// mismatch deletes it.
+// mismatch deletes it. A verified file is synced to disk before it is
+// renamed into place.
+//
+// # Data path
+//
+// Each side moves data in 1 MiB chunks through a ring of eight buffers,
+// overlapping file I/O, hashing and socket I/O. Files of 16 MiB and more
+// are read, and every received file is written, with O_DIRECT where the
+// file system allows it and the block is aligned: filling the page cache
+// with a file read or written once costs more CPU than the rest of the
+// transfer (bench/RESULTS.md has the figures).
 package transfer
