@@ -160,6 +160,10 @@ func (r *Room) publish(burst []Event, from *Member) {
 	}
 	r.fanOutLocked(burst, from, fl)
 	r.mu.Unlock()
+	// Let other publishers that are ready run first: what they add to the
+	// outboxes this one claimed goes out in the same writes, so a busy
+	// room makes fewer, larger writes. An idle scheduler returns at once.
+	runtime.Gosched()
 	fl.run()
 }
 
