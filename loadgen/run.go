@@ -192,7 +192,8 @@ func (r *run) dial(ctx context.Context, i int) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &client{id: i, run: r, conn: conn, br: bufio.NewReaderSize(conn, readBufferSize), done: make(chan struct{})}
+	c := &client{id: i, run: r, conn: conn, done: make(chan struct{})}
+	c.br = bufio.NewReaderSize(&arrivals{c}, readBufferSize)
 	conn.SetDeadline(time.Now().Add(r.cfg.JoinTimeout))
 	if err := r.wire.join(c); err != nil {
 		conn.Close()

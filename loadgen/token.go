@@ -82,13 +82,16 @@ const (
 // the token bare, behind hubcat's "<name> " prefix or ncat's "<user3> ";
 // lines starting with "*** " (hubcat) or "<announce> " (ncat) are notices.
 func classify(line []byte) (lineKind, token) {
-	if len(line) == 0 || bytes.HasPrefix(line, []byte("*** ")) || bytes.HasPrefix(line, []byte("<announce> ")) {
+	if len(line) == 0 || line[0] == '*' && bytes.HasPrefix(line, []byte("*** ")) {
 		return lineNotice, token{}
 	}
 	if line[0] == '<' {
-		i := bytes.Index(line, []byte("> "))
-		if i < 0 {
+		i := bytes.IndexByte(line, '>')
+		if i < 0 || i+1 == len(line) || line[i+1] != ' ' {
 			return lineGarbled, token{}
+		}
+		if string(line[:i+2]) == "<announce> " {
+			return lineNotice, token{}
 		}
 		line = line[i+2:]
 	}
