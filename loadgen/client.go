@@ -36,9 +36,10 @@ type client struct {
 	readErr   error         // why the read loop ended; read after done closes
 	done      chan struct{} // closed when the read loop ends
 
-	seen    [][]uint64 // per sender: bit seq set when seq arrived
-	lat     []int64    // latencies not yet in a histogram
-	arrived int64      // run clock when the last read returned
+	next    []int32         // per sender: every seq below it has arrived
+	ahead   map[[2]int]bool // (sender, seq) that arrived before an earlier one
+	lat     []int64         // latencies not yet in a histogram
+	arrived int64           // run clock when the last read returned
 }
 
 // arrivals reads the client's connection and notes when each read
@@ -105,23 +106,10 @@ func (c *client) deliver(t token) {
 		c.garbled.Add(1) // a token no sender wrote
 		return
 	}
-	if c.seen == nil {
-		c.seen = make([][]uint64, len(senders))
-	}
-	bits := c.seen[t.sender]
-	w := t.seq >> 6
-	if w >= len(bits) {
-		grown := make([]uint64, max(2*len(bits), w+1, 16))
-		copy(grown, bits)
-		bits = grown
-		c.seen[t.sender] = bits
-	}
-	mask := uint64(1) << (t.seq & 63)
-	if bits[w]&mask != 0 {
+	if c.isDuplicate(t, len(senders)) {
 		c.dups.Add(1)
 		return
 	}
-	bits[w] |= mask
 	c.delivered.Add(1)
 	if c.lat == nil {
 		c.lat = make([]int64, 0, latencyBatch)
@@ -134,6 +122,38 @@ func (c *client) deliver(t token) {
 	if s := senders[t.sender]; s.observer == c {
 		s.ack(t.seq, lat)
 	}
+}
+
+// isDuplicate records that t arrived and reports whether it had before.
+// A sender's messages normally arrive in order, so a per-sender counter
+// (small and cache-friendly across thousands of clients) decides; only
+// messages that overtake an earlier one are remembered one by one.
+func (c *client) isDuplicate(t token, senders int) bool {
+	if c.next == nil {
+		c.next = make([]int32, senders)
+	}
+	next := int(c.next[t.sender])
+	switch {
+	case t.seq < next:
+		return true
+	case t.seq > next:
+		key := [2]int{t.sender, t.seq}
+		if c.ahead[key] {
+			return true
+		}
+		if c.ahead == nil {
+			c.ahead = map[[2]int]bool{}
+		}
+		c.ahead[key] = true
+		return false
+	}
+	next++
+	for len(c.ahead) > 0 && c.ahead[[2]int{t.sender, next}] {
+		delete(c.ahead, [2]int{t.sender, next})
+		next++
+	}
+	c.next[t.sender] = int32(next)
+	return false
 }
 
 // flushLatency moves collected latencies into the run's histograms.

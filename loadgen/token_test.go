@@ -81,3 +81,23 @@ func TestReceivePathDoesNotAllocate(t *testing.T) {
 		t.Errorf("framing a message allocates %v times", n)
 	}
 }
+
+func TestIsDuplicate(t *testing.T) {
+	var c client
+	steps := []struct {
+		sender, seq int
+		dup         bool
+	}{
+		{0, 0, false}, {0, 1, false}, {0, 1, true}, {0, 0, true}, // in order, then repeats
+		{1, 0, false}, {0, 3, false}, {0, 3, true}, // seq 3 overtakes 2
+		{0, 2, false}, {0, 2, true}, {0, 3, true}, {0, 4, false}, // 2 fills the gap
+	}
+	for i, s := range steps {
+		if got := c.isDuplicate(token{sender: s.sender, seq: s.seq}, 2); got != s.dup {
+			t.Fatalf("step %d (sender %d seq %d): duplicate %v, want %v", i, s.sender, s.seq, got, s.dup)
+		}
+	}
+	if len(c.ahead) != 0 {
+		t.Errorf("overtakers still remembered after the gap closed: %v", c.ahead)
+	}
+}
