@@ -12,17 +12,6 @@ import (
 // memory; 4 KiB satisfies every Linux file system.
 const blockSize = 4096
 
-// openDirect opens name for writing with O_DIRECT, or returns nil where
-// the file system refuses it (tmpfs, some FUSE mounts): the caller then
-// writes through the page cache.
-func openDirect(root *os.Root, name string) *os.File {
-	f, err := root.OpenFile(name, os.O_WRONLY|syscall.O_DIRECT, 0)
-	if err != nil {
-		return nil
-	}
-	return f
-}
-
 // aligned reports whether writing b at off meets O_DIRECT's rules.
 func aligned(off int64, b []byte) bool {
 	return off%blockSize == 0 && len(b)%blockSize == 0 &&
@@ -52,9 +41,7 @@ type source struct {
 func newSource(f *os.File, size, off int64) *source {
 	s := &source{f: f, pos: off}
 	if size >= directMin {
-		if d, err := os.OpenFile(f.Name(), os.O_RDONLY|syscall.O_DIRECT, 0); err == nil {
-			s.direct = d
-		}
+		s.direct = reopenDirect(f, os.O_RDONLY)
 	}
 	return s
 }

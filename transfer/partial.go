@@ -57,7 +57,7 @@ func openPartial(root *os.Root, e entry) (*partial, error) {
 			return nil, err
 		}
 	}
-	pt.direct = openDirect(root, pt.data)
+	pt.direct = reopenDirect(pt.f, os.O_WRONLY)
 	b, _ = json.Marshal(partialMeta{Path: e.Path, Size: e.Size, Mode: e.Mode, MTime: e.MTime})
 	if err := root.WriteFile(pt.meta, b, 0o600); err != nil {
 		pt.f.Close()
