@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -91,11 +92,17 @@ func (pt *partial) restartAt(off int64) error {
 // through the O_DIRECT descriptor: on a VM, filling the cache with a new
 // file's pages costs the receiver more CPU than everything else it does.
 func (pt *partial) write(b []byte) error {
-	f := pt.f
 	if pt.direct != nil && aligned(pt.pos, b) {
-		f = pt.direct
+		n, err := pt.direct.WriteAt(b, pt.pos)
+		pt.pos += int64(n)
+		if !errors.Is(err, syscall.EINVAL) {
+			return err
+		}
+		pt.direct.Close() // the file system refused after all
+		pt.direct = nil
+		b = b[n:]
 	}
-	n, err := f.WriteAt(b, pt.pos)
+	n, err := pt.f.WriteAt(b, pt.pos)
 	pt.pos += int64(n)
 	return err
 }
