@@ -36,10 +36,10 @@ type client struct {
 	readErr   error         // why the read loop ended; read after done closes
 	done      chan struct{} // closed when the read loop ends
 
-	next    []int32         // per sender: every seq below it has arrived
-	ahead   map[[2]int]bool // (sender, seq) that arrived before an earlier one
-	lat     []int64         // latencies not yet in a histogram
-	arrived int64           // run clock when the last read returned
+	next    []int32    // per sender: the seq expected next while in order
+	seen    [][]uint64 // per sender: nil while in order, else bit seq set when seq arrived
+	lat     []int64    // latencies not yet in a histogram
+	arrived int64      // run clock when the last read returned
 }
 
 // arrivals reads the client's connection and notes when each read
@@ -126,34 +126,45 @@ func (c *client) deliver(t token) {
 
 // isDuplicate records that t arrived and reports whether it had before.
 // A sender's messages normally arrive in order, so a per-sender counter
-// (small and cache-friendly across thousands of clients) decides; only
-// messages that overtake an earlier one are remembered one by one.
+// (small and cache-friendly across thousands of clients) decides. The
+// first message that arrives out of order (after a loss, say) switches
+// that sender to a bitmap of every sequence number seen.
 func (c *client) isDuplicate(t token, senders int) bool {
 	if c.next == nil {
 		c.next = make([]int32, senders)
+		c.seen = make([][]uint64, senders)
 	}
-	next := int(c.next[t.sender])
-	switch {
-	case t.seq < next:
-		return true
-	case t.seq > next:
-		key := [2]int{t.sender, t.seq}
-		if c.ahead[key] {
+	if c.seen[t.sender] == nil {
+		next := int(c.next[t.sender])
+		switch {
+		case t.seq == next:
+			c.next[t.sender]++
+			return false
+		case t.seq < next:
 			return true
 		}
-		if c.ahead == nil {
-			c.ahead = map[[2]int]bool{}
-		}
-		c.ahead[key] = true
-		return false
+		c.seen[t.sender] = bitsBelow(next)
 	}
-	next++
-	for len(c.ahead) > 0 && c.ahead[[2]int{t.sender, next}] {
-		delete(c.ahead, [2]int{t.sender, next})
-		next++
+	bits := c.seen[t.sender]
+	w := t.seq >> 6
+	if w >= len(bits) {
+		bits = append(bits, make([]uint64, max(w+1-len(bits), len(bits)))...)
+		c.seen[t.sender] = bits
 	}
-	c.next[t.sender] = int32(next)
-	return false
+	mask := uint64(1) << (t.seq & 63)
+	dup := bits[w]&mask != 0
+	bits[w] |= mask
+	return dup
+}
+
+// bitsBelow returns a bitmap with bits 0 to n-1 set.
+func bitsBelow(n int) []uint64 {
+	bits := make([]uint64, n/64+1)
+	for i := range n / 64 {
+		bits[i] = ^uint64(0)
+	}
+	bits[n/64] = 1<<(n%64) - 1
+	return bits
 }
 
 // flushLatency moves collected latencies into the run's histograms.
