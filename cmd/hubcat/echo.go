@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -70,16 +69,5 @@ func runEcho(ctx context.Context, std stdio, addr string, f *echoFlags) error {
 		return err
 	}
 	srv := server.New(server.HandlerFunc(relay.Echo), server.Config{MaxConns: f.maxConns, Logger: log})
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	select {
-	case err := <-done:
-		srv.Close()
-		return err
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-		return nil
-	}
+	return serveUntilDone(ctx, srv, ln)
 }

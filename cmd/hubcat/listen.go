@@ -264,6 +264,12 @@ func serveMany(ctx context.Context, std stdio, ln net.Listener, f *listenFlags, 
 			log.Debug("connection "+s.String(), "remote", c.RemoteAddr().String())
 		},
 	})
+	return serveUntilDone(ctx, srv, ln)
+}
+
+// serveUntilDone serves ln until the listener fails or ctx ends; then the
+// connections still open get two seconds to finish.
+func serveUntilDone(ctx context.Context, srv *server.Server, ln net.Listener) error {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {

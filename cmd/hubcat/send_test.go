@@ -124,14 +124,22 @@ func resumeRun(t *testing.T, src, dst string) {
 	}
 }
 
-func TestResumeAfterSenderKilled(t *testing.T) {
+// pausedTransfer starts a receiver and a sender of a sparse file through
+// a proxy that stops forwarding after 8 MiB, and returns once it has.
+func pausedTransfer(t *testing.T) (src, dst string, recv, send *proc, drop func()) {
+	t.Helper()
 	dir := t.TempDir()
-	src, dst := filepath.Join(dir, "big"), filepath.Join(dir, "in")
+	src, dst = filepath.Join(dir, "big"), filepath.Join(dir, "in")
 	sparseFile(t, src, resumeFileSize)
 	recv, addr := listening(t, "recv", "--listen", "127.0.0.1:0", "--token", "tok", dst)
 	proxy, paused, drop := pausingProxy(t, addr, 8<<20)
-	send := start(t, orEmpty(nil), "send", "--token", "tok", src, proxy)
+	send = start(t, orEmpty(nil), "send", "--token", "tok", src, proxy)
 	<-paused
+	return src, dst, recv, send, drop
+}
+
+func TestResumeAfterSenderKilled(t *testing.T) {
+	src, dst, recv, send, drop := pausedTransfer(t)
 	send.cmd.Process.Kill()
 	send.wait()
 	drop()
@@ -146,13 +154,7 @@ func TestResumeAfterSenderKilled(t *testing.T) {
 }
 
 func TestResumeAfterReceiverKilled(t *testing.T) {
-	dir := t.TempDir()
-	src, dst := filepath.Join(dir, "big"), filepath.Join(dir, "in")
-	sparseFile(t, src, resumeFileSize)
-	recv, addr := listening(t, "recv", "--listen", "127.0.0.1:0", "--token", "tok", dst)
-	proxy, paused, drop := pausingProxy(t, addr, 8<<20)
-	send := start(t, orEmpty(nil), "send", "--token", "tok", src, proxy)
-	<-paused
+	src, dst, recv, send, drop := pausedTransfer(t)
 	// The receiver writes what it has read in 1 MiB chunks; wait until
 	// some of it is on disk, then kill it mid-file.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
