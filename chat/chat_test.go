@@ -375,3 +375,45 @@ func (l smallSendBuffers) Accept() (net.Conn, error) {
 	}
 	return c, err
 }
+
+// A member who once fell behind (so its output went through the writer
+// goroutine, under the write deadline), caught up, and then stayed quiet
+// for longer than the write timeout is still a healthy member: the next
+// message reaches it. Regression: the expired deadline of the last blocking
+// write used to fail the next inline write, cutting it off as a slow
+// consumer.
+func TestCaughtUpMemberSurvivesAQuietSpell(t *testing.T) {
+	ln := smallSendBuffers{listenTCP(t)}
+	const writeTimeout = 2 * time.Second
+	startHub(t, chat.Config{WriteTimeout: writeTimeout}, hub.Config{}, ln)
+	alice := join(t, dialTCP(t, ln), "alice")
+	bob := join(t, dialTCP(t, ln), "bob")
+	alice.sawJoin("bob")
+
+	// 600 KB while bob does not read: more than the kernel buffers hold
+	// (the hub's 16 KiB send buffer, bob's receive buffer, which does not
+	// grow while he is not reading), so the hub's writer goroutine writes
+	// under the deadline. A tiny receive buffer would be quicker to fill
+	// but lets TCP's zero-window probing stall an honest reader.
+	payload := strings.Repeat("b", 1000)
+	const burst = 600
+	for i := range burst {
+		alice.send(fmt.Sprintf("%d %s", i, payload))
+	}
+	for i := range burst {
+		if got, want := bob.readLine(), fmt.Sprintf("<alice> %d %s", i, payload); got != want {
+			t.Fatalf("burst line %d: got %.40q", i, got)
+		}
+	}
+	// The quiet spell is the scenario itself, not a wait for some state:
+	// it must outlast the write deadline set during the burst.
+	time.Sleep(writeTimeout + writeTimeout/2)
+	alice.send("still there?")
+	if got := bob.readLine(); got != "<alice> still there?" {
+		t.Fatalf("after the quiet spell bob got %q", got)
+	}
+	bob.send("yes")
+	if got := alice.readLine(); got != "<bob> yes" {
+		t.Fatalf("alice got %q", got)
+	}
+}

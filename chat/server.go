@@ -98,11 +98,14 @@ func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 }
 
 // writer returns the hub's write function for c: one write per batch,
-// each under the write deadline.
+// each under the write deadline. The deadline is cleared after the write:
+// left to expire, it would fail the next inline write (which the runtime
+// also checks against it) long after the member had caught up.
 func (s *Server) writer(c net.Conn) hub.WriteFunc {
 	return func(b []byte) error {
 		c.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 		_, err := c.Write(b)
+		c.SetWriteDeadline(time.Time{})
 		return err
 	}
 }
