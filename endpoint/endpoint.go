@@ -114,6 +114,30 @@ func (e Endpoint) IsLoopback() bool {
 	return err == nil && ip.IsLoopback()
 }
 
+// AddrIP returns the IP address of a network address (an IPv4-mapped IPv6
+// address as IPv4), or the zero netip.Addr, which is not valid, for an
+// address without one, such as a Unix socket's. It is how every package
+// here tells peers apart by address.
+func AddrIP(a net.Addr) netip.Addr {
+	var ip net.IP
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		ip = a.IP
+	case *net.UDPAddr:
+		ip = a.IP
+	case nil:
+		return netip.Addr{}
+	default: // an adapter's own type, such as a websocket's: go by its text
+		ap, err := netip.ParseAddrPort(a.String())
+		if err != nil {
+			return netip.Addr{}
+		}
+		return ap.Addr().Unmap()
+	}
+	na, _ := netip.AddrFromSlice(ip)
+	return na.Unmap()
+}
+
 // FromAddr converts a resolved address back into an Endpoint of the given
 // scheme, so a listener on ":0" can report where it really listens.
 func FromAddr(scheme Scheme, a net.Addr) Endpoint {

@@ -2,8 +2,11 @@ package endpoint_test
 
 import (
 	"context"
+	"crypto/tls"
+	"encoding/pem"
 	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,11 +114,11 @@ func TestDialErrorKinds(t *testing.T) {
 }
 
 func TestTLSPinningAndVerification(t *testing.T) {
-	cert, fp, err := endpoint.ServerCert("", "")
+	cfg, fp, err := endpoint.ServerConfig(endpoint.ServerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := endpoint.Listen(context.Background(), endpoint.MustParse("tls://127.0.0.1:0"), endpoint.ListenConfig{TLS: endpoint.ServerTLS(cert)})
+	ln, err := endpoint.Listen(context.Background(), endpoint.MustParse("tls://127.0.0.1:0"), endpoint.ListenConfig{TLS: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,5 +161,60 @@ func TestTLSPinningAndVerification(t *testing.T) {
 	}
 	if err := dial(endpoint.ClientOptions{Insecure: true}); err != nil {
 		t.Errorf("insecure: %v", err)
+	}
+}
+
+// A server that names a client CA demands client certificates; a CA file
+// without certificates is an error, not an open door.
+func TestServerConfigClientCAs(t *testing.T) {
+	cert, err := endpoint.SelfSigned()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := endpoint.ServerConfig(endpoint.ServerOptions{ClientCAFile: caFile})
+	if err != nil || cfg.ClientAuth != tls.RequireAndVerifyClientCert || cfg.ClientCAs == nil {
+		t.Fatalf("ServerConfig with a client CA: %v, %+v", err, cfg)
+	}
+	empty := filepath.Join(dir, "empty.pem")
+	os.WriteFile(empty, nil, 0o600)
+	if _, _, err := endpoint.ServerConfig(endpoint.ServerOptions{ClientCAFile: empty}); err == nil {
+		t.Fatal("a CA file without certificates was accepted")
+	}
+}
+
+type textAddr string
+
+func (a textAddr) Network() string { return "ws" }
+func (a textAddr) String() string  { return string(a) }
+
+func TestAddrIP(t *testing.T) {
+	cases := []struct {
+		addr net.Addr
+		want string // "" for no IP
+	}{
+		{&net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 1}, "127.0.0.1"},
+		{&net.TCPAddr{IP: net.ParseIP("::ffff:10.0.0.9"), Port: 1}, "10.0.0.9"},
+		{&net.UDPAddr{IP: net.ParseIP("::1"), Port: 1}, "::1"},
+		{&net.UnixAddr{Name: "/tmp/s.sock", Net: "unix"}, ""},
+		{textAddr("[2001:db8::7]:443"), "2001:db8::7"},
+		{textAddr("not an address"), ""},
+		{nil, ""},
+	}
+	for _, tc := range cases {
+		got := endpoint.AddrIP(tc.addr)
+		if tc.want == "" {
+			if got.IsValid() {
+				t.Errorf("AddrIP(%v) = %v, want none", tc.addr, got)
+			}
+			continue
+		}
+		if got != netip.MustParseAddr(tc.want) {
+			t.Errorf("AddrIP(%v) = %v, want %s", tc.addr, got, tc.want)
+		}
 	}
 }

@@ -165,6 +165,33 @@ func ServerTLS(cert tls.Certificate) *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 }
 
+// ServerOptions are the user's TLS choices for a listening command.
+type ServerOptions struct {
+	// CertFile and KeyFile name a PEM certificate pair; with both empty a
+	// self-signed certificate is generated (see [SelfSigned]).
+	CertFile, KeyFile string
+	// ClientCAFile, if set, makes clients present a certificate signed by
+	// a CA in this PEM file.
+	ClientCAFile string
+}
+
+// ServerConfig builds the server *tls.Config every listening command uses
+// from the options. It also returns the certificate's fingerprint, for the
+// caller to show so that clients can pin it.
+func ServerConfig(o ServerOptions) (*tls.Config, string, error) {
+	cert, fp, err := ServerCert(o.CertFile, o.KeyFile)
+	if err != nil {
+		return nil, "", err
+	}
+	c := ServerTLS(cert)
+	if o.ClientCAFile != "" {
+		if err := RequireClientCerts(c, o.ClientCAFile); err != nil {
+			return nil, "", err
+		}
+	}
+	return c, fp, nil
+}
+
 // SelfSigned generates an ECDSA P-256 certificate for localhost, 127.0.0.1,
 // ::1 and the machine's hostname, valid for one year.
 func SelfSigned() (tls.Certificate, error) {
