@@ -6,15 +6,21 @@
 // # What it does for every handler
 //
 //   - limits: at most Config.MaxConns connections in all and Config.MaxPerIP
-//     from one IP address; a refused connection is offered to Config.Reject
-//     (to say why) and closed;
+//     from one network (an IPv4 address, or an IPv6 /64); a refused
+//     connection is offered to Config.Reject (to say why) on a goroutine of
+//     its own, under a deadline, and closed — a refused peer never holds up
+//     accepting;
+//   - a TLS connection is handshaken, within Config.HandshakeTimeout,
+//     before its handler runs: a peer that never sends a ClientHello is
+//     closed without the handler ever seeing it;
 //   - temporary accept errors (such as running out of file descriptors) are
 //     retried with a backoff from 5 ms to 1 s instead of ending Serve;
 //   - a panicking handler is logged with its stack and only its connection
 //     is closed;
 //   - [Server.Shutdown] stops accepting, cancels the context given to every
 //     handler (so each can say goodbye), waits for them, and closes whatever
-//     is left when its own context ends. [Server.Close] closes everything now.
+//     is left when its own context ends, returning then even if a handler
+//     is stuck. [Server.Close] closes everything now.
 //
 // Opening listeners is not this package's job; see package endpoint.
 package server
@@ -25,10 +31,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hubcat/hubcat/endpoint"
 )
 
 // Errors returned by the server.
@@ -40,6 +49,24 @@ var (
 	// ErrTooManyFromIP is given to Config.Reject when MaxPerIP is reached.
 	ErrTooManyFromIP = errors.New("server: too many connections from one address")
 )
+
+// Bounds on telling refused connections why.
+const (
+	// rejectTimeout bounds one Config.Reject call, TLS handshake included.
+	rejectTimeout = 2 * time.Second
+	// maxRejecting is how many refused connections are told why at once;
+	// beyond it they are closed unanswered.
+	maxRejecting = 64
+)
+
+// DefaultHandshakeTimeout is Config.HandshakeTimeout's zero value.
+const DefaultHandshakeTimeout = 10 * time.Second
+
+// handshaker is a connection with a handshake to complete first, such as
+// a *tls.Conn.
+type handshaker interface {
+	HandshakeContext(ctx context.Context) error
+}
 
 // Handler serves one connection. ServeConn owns c and should return when the
 // conversation ends or ctx is cancelled (the server is shutting down); the
@@ -59,7 +86,7 @@ type State int
 
 // Connection states.
 const (
-	StateNew      State = iota // accepted and admitted, handler about to run
+	StateNew      State = iota // accepted and admitted; handshake, then handler, about to run
 	StateRejected              // refused by a limit
 	StateClosed                // handler returned and the conn is closed
 )
@@ -80,12 +107,22 @@ func (s State) String() string {
 type Config struct {
 	// MaxConns caps concurrent connections; zero means unlimited.
 	MaxConns int
-	// MaxPerIP caps concurrent connections from one IP; zero means unlimited.
-	// Connections without an IP (Unix sockets) are not counted.
+	// MaxPerIP caps concurrent connections from one network: one IPv4
+	// address, or one IPv6 /64 (what a single host or subscriber is
+	// usually given). Zero means unlimited. Connections without an IP
+	// (Unix sockets) are not counted.
 	MaxPerIP int
 	// Reject, if set, is called with a refused connection and the reason
-	// before the server closes it, so the client can be told why.
+	// before the server closes it, so the client can be told why. It runs
+	// on its own goroutine with a deadline of a few seconds set on c (a
+	// TLS handshake included); when many refusals are being told at once,
+	// further ones are closed without a call.
 	Reject func(c net.Conn, reason error)
+	// HandshakeTimeout bounds the handshake of a connection that has one
+	// (a *tls.Conn), which the server completes before the handler runs;
+	// a peer that does not finish it in time is closed unseen by the
+	// handler. Zero means DefaultHandshakeTimeout.
+	HandshakeTimeout time.Duration
 	// ConnState, if set, is called on every state change.
 	ConnState func(c net.Conn, s State)
 	// Logger receives accept errors, rejections and panics; nil means slog.Default().
@@ -105,8 +142,9 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
-	conns     map[net.Conn]struct{}
-	perIP     map[string]int
+	conns     map[net.Conn]struct{} // admitted connections
+	perNet    map[netip.Prefix]int  // admitted connections per peer network
+	rejecting map[net.Conn]struct{} // refused connections being told why
 }
 
 // New returns a Server that runs h for every connection.
@@ -116,11 +154,15 @@ func New(h Handler, cfg Config) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
 	return &Server{
 		handler: h, cfg: cfg, log: log, ctx: ctx, cancel: cancel,
 		listeners: map[net.Listener]struct{}{},
 		conns:     map[net.Conn]struct{}{},
-		perIP:     map[string]int{},
+		perNet:    map[netip.Prefix]int{},
+		rejecting: map[net.Conn]struct{}{},
 	}
 }
 
@@ -159,20 +201,54 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // ServeConn admits an already-established connection (from a custom
 // listener, a websocket, a pipe) and runs the handler on it in a new
-// goroutine. Limits apply as for accepted connections.
+// goroutine. Limits apply as for accepted connections. It never blocks on
+// the peer.
 func (s *Server) ServeConn(c net.Conn) {
 	if err := s.admit(c); err != nil {
-		s.log.Info("connection refused", "remote", c.RemoteAddr().String(), "reason", err)
-		s.setState(c, StateRejected)
-		if s.cfg.Reject != nil && !errors.Is(err, ErrServerClosed) {
-			c.SetWriteDeadline(time.Now().Add(time.Second))
-			s.cfg.Reject(c, err)
-		}
-		c.Close()
+		s.refuse(c, err)
 		return
 	}
 	s.setState(c, StateNew)
 	go s.run(c)
+}
+
+// refuse closes a connection turned away by a limit, first telling it why
+// through Config.Reject on a goroutine of its own and under a deadline, so
+// that a peer slow to read (or to finish a TLS handshake) never holds up
+// the accept loop.
+func (s *Server) refuse(c net.Conn, why error) {
+	s.log.Info("connection refused", "remote", c.RemoteAddr().String(), "reason", why)
+	s.setState(c, StateRejected)
+	if s.cfg.Reject == nil || errors.Is(why, ErrServerClosed) || !s.startRejecting(c) {
+		c.Close()
+		return
+	}
+	go func() {
+		defer s.stopRejecting(c)
+		c.SetDeadline(time.Now().Add(rejectTimeout))
+		s.cfg.Reject(c, why)
+	}()
+}
+
+// startRejecting registers c as being told why it was refused, unless too
+// many already are or the server is closing.
+func (s *Server) startRejecting(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed.Load() || len(s.rejecting) >= maxRejecting {
+		return false
+	}
+	s.rejecting[c] = struct{}{}
+	s.wg.Add(1)
+	return true
+}
+
+func (s *Server) stopRejecting(c net.Conn) {
+	c.Close()
+	s.mu.Lock()
+	delete(s.rejecting, c)
+	s.mu.Unlock()
+	s.wg.Done()
 }
 
 func (s *Server) run(c net.Conn) {
@@ -183,7 +259,26 @@ func (s *Server) run(c net.Conn) {
 			s.log.Error("handler panicked", "remote", c.RemoteAddr().String(), "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
+	if !s.handshake(c) {
+		return
+	}
 	s.handler.ServeConn(s.ctx, c)
+}
+
+// handshake completes c's handshake, if it has one, within
+// HandshakeTimeout, reporting whether the handler may have it.
+func (s *Server) handshake(c net.Conn) bool {
+	hc, ok := c.(handshaker)
+	if !ok {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.HandshakeTimeout)
+	defer cancel()
+	if err := hc.HandshakeContext(ctx); err != nil {
+		s.log.Info("tls handshake failed", "remote", c.RemoteAddr().String(), "err", err)
+		return false
+	}
+	return true
 }
 
 // admit applies the limits and registers c; mu is taken here.
@@ -196,12 +291,12 @@ func (s *Server) admit(c net.Conn) error {
 	if s.cfg.MaxConns > 0 && len(s.conns) >= s.cfg.MaxConns {
 		return ErrTooManyConns
 	}
-	ip := remoteIP(c)
-	if ip != "" && s.cfg.MaxPerIP > 0 && s.perIP[ip] >= s.cfg.MaxPerIP {
+	network, counted := peerNetwork(c)
+	if counted && s.cfg.MaxPerIP > 0 && s.perNet[network] >= s.cfg.MaxPerIP {
 		return ErrTooManyFromIP
 	}
-	if ip != "" {
-		s.perIP[ip]++
+	if counted {
+		s.perNet[network]++
 	}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
@@ -212,9 +307,9 @@ func (s *Server) release(c net.Conn) {
 	c.Close()
 	s.mu.Lock()
 	delete(s.conns, c)
-	if ip := remoteIP(c); ip != "" {
-		if s.perIP[ip]--; s.perIP[ip] <= 0 {
-			delete(s.perIP, ip)
+	if network, counted := peerNetwork(c); counted {
+		if s.perNet[network]--; s.perNet[network] <= 0 {
+			delete(s.perNet, network)
 		}
 	}
 	s.mu.Unlock()
@@ -253,7 +348,9 @@ func (s *Server) untrack(ln net.Listener) {
 
 // Shutdown stops the listeners, cancels every handler's context and waits
 // for the handlers to return. If ctx ends first, the remaining connections
-// are closed and ctx.Err() is returned. It is safe to call more than once.
+// are closed and ctx.Err() is returned at once, without waiting for a
+// handler that is stuck on something other than its connection. It is safe
+// to call more than once.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.beginClose()
 	done := make(chan struct{})
@@ -263,7 +360,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		s.closeConns()
-		<-done
 		return ctx.Err()
 	}
 }
@@ -293,16 +389,25 @@ func (s *Server) closeConns() {
 	for c := range s.conns {
 		c.Close()
 	}
+	for c := range s.rejecting {
+		c.Close()
+	}
 }
 
-func remoteIP(c net.Conn) string {
-	switch a := c.RemoteAddr().(type) {
-	case *net.TCPAddr:
-		return a.IP.String()
-	case *net.UDPAddr:
-		return a.IP.String()
+// peerNetwork is the network MaxPerIP counts c's peer in: its IPv4
+// address, or its IPv6 /64, since one host or subscriber is usually given
+// a whole /64. Connections without an IP are not counted.
+func peerNetwork(c net.Conn) (netip.Prefix, bool) {
+	ip := endpoint.AddrIP(c.RemoteAddr())
+	if !ip.IsValid() {
+		return netip.Prefix{}, false
 	}
-	return ""
+	bits := 32
+	if ip.Is6() {
+		bits = 64
+	}
+	network, err := ip.Prefix(bits)
+	return network, err == nil
 }
 
 func isTemporary(err error) bool {

@@ -134,8 +134,13 @@ func TestMaxPerIP(t *testing.T) {
 	c1, r1 := dial(t, ln)
 	roundTrip(t, c1, r1, "first")
 	dial(t, ln)
-	if why := <-rejected; !errors.Is(why, server.ErrTooManyFromIP) {
-		t.Fatalf("rejected with %v", why)
+	select {
+	case why := <-rejected:
+		if !errors.Is(why, server.ErrTooManyFromIP) {
+			t.Fatalf("rejected with %v", why)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("second connection from the same address was not refused")
 	}
 }
 
