@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+
+	"github.com/hubcat/hubcat/endpoint"
 )
 
 // Filter decides which peers may connect, from allow and deny lists of IP
@@ -74,8 +76,8 @@ func (f *Filter) Allowed(addr net.Addr) bool {
 	if f == nil {
 		return true
 	}
-	ip, ok := addrIP(addr)
-	if !ok {
+	ip := endpoint.AddrIP(addr)
+	if !ip.IsValid() {
 		return true
 	}
 	for _, p := range f.deny {
@@ -92,22 +94,6 @@ func (f *Filter) Allowed(addr net.Addr) bool {
 		}
 	}
 	return false
-}
-
-// addrIP extracts the IP of a TCP or UDP address, IPv4-mapped IPv6
-// addresses turned into IPv4.
-func addrIP(addr net.Addr) (netip.Addr, bool) {
-	var ip net.IP
-	switch a := addr.(type) {
-	case *net.TCPAddr:
-		ip = a.IP
-	case *net.UDPAddr:
-		ip = a.IP
-	default:
-		return netip.Addr{}, false
-	}
-	na, ok := netip.AddrFromSlice(ip)
-	return na.Unmap(), ok
 }
 
 // Listener wraps ln so that Accept closes connections from refused peers,

@@ -187,7 +187,7 @@ func withFamily(e endpoint.Endpoint, family string) (endpoint.Endpoint, error) {
 
 // serverTLS loads or generates the certificate and logs its fingerprint.
 func (f *listenFlags) serverTLS(log *slog.Logger) (*tls.Config, error) {
-	cert, fp, err := endpoint.ServerCert(f.tlsCert, f.tlsKey)
+	cfg, fp, err := endpoint.ServerConfig(endpoint.ServerOptions{CertFile: f.tlsCert, KeyFile: f.tlsKey, ClientCAFile: f.ca})
 	if err != nil {
 		return nil, &usageError{msg: err.Error()}
 	}
@@ -196,12 +196,6 @@ func (f *listenFlags) serverTLS(log *slog.Logger) (*tls.Config, error) {
 		kind = "self-signed certificate"
 	}
 	log.Info(kind + " fingerprint " + fp)
-	cfg := endpoint.ServerTLS(cert)
-	if f.ca != "" {
-		if err := endpoint.RequireClientCerts(cfg, f.ca); err != nil {
-			return nil, &usageError{msg: "--ca: " + err.Error()}
-		}
-	}
 	return cfg, nil
 }
 
