@@ -138,11 +138,11 @@ func openListeners(ctx context.Context, o serveOptions, log *slog.Logger) ([]net
 	}
 	var lc endpoint.ListenConfig
 	if needTLS {
-		cert, fp, err := endpoint.ServerCert(o.tlsCert, o.tlsKey)
+		cfg, fp, err := endpoint.ServerConfig(endpoint.ServerOptions{CertFile: o.tlsCert, KeyFile: o.tlsKey})
 		if err != nil {
 			return nil, err
 		}
-		lc.TLS = endpoint.ServerTLS(cert)
+		lc.TLS = cfg
 		log.Info("tls certificate", "sha256", fp, "self_signed", o.tlsCert == "")
 	}
 	var lns []net.Listener
