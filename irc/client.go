@@ -1,0 +1,143 @@
+package irc
+
+import (
+	"context"
+	"net"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/hubcat/hubcat/hub"
+	"github.com/hubcat/hubcat/irc/ircmsg"
+)
+
+// client is one IRC connection. Its fields belong to the reader goroutine
+// unless marked otherwise.
+type client struct {
+	srv  *Server
+	conn net.Conn
+	m    *hub.Member
+	rb   response
+
+	nick       string // accepted nick; "" before the first good NICK
+	user, real string // from USER
+	registered bool
+	capHold    bool   // CAP LS or REQ seen before registration: wait for CAP END
+	caps       capSet // written under mu, for capsNow
+	umodes     string // user modes set, such as "iw"
+	quitting   bool
+
+	// nick and caps are also written under mu; other clients read them
+	// with nickNow and capsNow.
+	mu   sync.Mutex
+	away string // guarded by mu: read by other clients' WHO and WHOIS
+}
+
+func newClient(s *Server, c net.Conn) *client {
+	cl := &client{srv: s, conn: c}
+	cl.rb.server = s.cfg.Name
+	cl.rb.nick = "*"
+	return cl
+}
+
+// nickNow is the client's nick, for other goroutines.
+func (cl *client) nickNow() string {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return cl.nick
+}
+
+// capsNow is the client's capabilities, for other goroutines.
+func (cl *client) capsNow() capSet {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return cl.caps
+}
+
+// awayText is the client's away message, "" when present.
+func (cl *client) awayText() string {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return cl.away
+}
+
+// readLoop reads and runs commands until the client goes, returning why.
+// A silent client is pinged after PingInterval and dropped if it stays
+// silent for PingTimeout more.
+func (cl *client) readLoop(ctx context.Context) hub.CloseReason {
+	cfg := &cl.srv.cfg
+	lr := newLineReader(cl.conn)
+	var lim *rate.Limiter
+	if cfg.FloodRate > 0 {
+		lim = rate.NewLimiter(rate.Limit(cfg.FloodRate), cfg.FloodBurst)
+	}
+	pinged, warned := false, false
+	for !cl.quitting {
+		if ctx.Err() != nil {
+			return hub.ServerShutdown
+		}
+		wait := cfg.PingInterval
+		if pinged {
+			wait = cfg.PingTimeout
+		}
+		cl.conn.SetReadDeadline(time.Now().Add(wait))
+		l, err := lr.readLine()
+		switch {
+		case err == errLineTooLong:
+			cl.rb.numeric(errInputTooLong, "Input line too long")
+			cl.flush()
+			continue
+		case err != nil && isTimeout(err) && ctx.Err() == nil:
+			if pinged {
+				cl.queue(cl.rb.errorLine("Ping timeout: " + cfg.PingTimeout.String()))
+				return hub.IdleTimeout
+			}
+			pinged = true
+			cl.queue(cl.rb.line("PING", cfg.Name))
+			continue
+		case err != nil:
+			return cl.readFailure(ctx, err)
+		}
+		pinged = false
+		cl.handleLine(string(l))
+		if lim != nil && !lim.Allow() {
+			if !warned {
+				warned = true
+				cl.rb.notice("flood control: you are sending too fast; your commands are being delayed")
+				cl.flush()
+			}
+			if lim.Wait(ctx) != nil {
+				return hub.ServerShutdown
+			}
+		} else {
+			warned = false
+		}
+	}
+	return hub.ClientQuit
+}
+
+// handleLine parses and runs one line, then queues the replies.
+func (cl *client) handleLine(l string) {
+	msg, err := ircmsg.Parse(l)
+	switch err {
+	case nil:
+		cl.run(&msg)
+	case ircmsg.ErrBodyTooLong:
+		cl.rb.numeric(errInputTooLong, "Input line too long")
+	case ircmsg.ErrEmpty:
+	case ircmsg.ErrTagsTooLong:
+		cl.rb.numeric(errInputTooLong, "Input line too long")
+	default:
+		cl.rb.notice("could not parse your line: " + err.Error())
+	}
+	cl.flush()
+}
+
+// flush queues the response buffer to the member's outbox.
+func (cl *client) flush() {
+	if len(cl.rb.buf) > 0 {
+		cl.queue(cl.rb.buf)
+		cl.rb.buf = cl.rb.buf[:0]
+	}
+}

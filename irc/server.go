@@ -1,0 +1,202 @@
+package irc
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hubcat/hubcat/hub"
+)
+
+// Config tunes the IRC front end. The zero value works.
+type Config struct {
+	// Name is the server name every server line starts with; "" means
+	// "hubcat".
+	Name string
+	// Network is the network name announced in 005 NETWORK; "" means Name.
+	Network string
+	// MOTD is the message of the day, one entry per line; empty means none
+	// (clients get 422).
+	MOTD []string
+	// PingInterval is how long a client may stay silent before the server
+	// pings it; zero means 90s.
+	PingInterval time.Duration
+	// PingTimeout is how long a pinged client has to answer before it is
+	// dropped with ERROR; zero means 60s.
+	PingTimeout time.Duration
+	// FloodRate is the sustained commands per second one client may send;
+	// zero disables flood control. Commands beyond it are delayed.
+	FloodRate float64
+	// FloodBurst is how many commands may come at once; zero means
+	// 2×FloodRate.
+	FloodBurst int
+	// WriteTimeout bounds each write to the client; a client that cannot
+	// take a batch within it is cut off as a slow consumer. Zero means 10s.
+	WriteTimeout time.Duration
+	// Logger receives per-connection events; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Server serves IRC clients for a hub. It implements server.Handler.
+type Server struct {
+	hub     *hub.Hub
+	cfg     Config
+	log     *slog.Logger
+	created time.Time
+	support []string // the 005 tokens, computed once
+	formats [renderCaps + 1]*format
+
+	mu         sync.Mutex
+	clients    map[string]*client   // registered IRC clients by folded nick; guarded by mu
+	created329 map[string]time.Time // when each room was first joined here; guarded by mu
+}
+
+// NewServer returns an IRC front end for h.
+func NewServer(h *hub.Hub, cfg Config) *Server {
+	if cfg.Name == "" {
+		cfg.Name = "hubcat"
+	}
+	if cfg.Network == "" {
+		cfg.Network = cfg.Name
+	}
+	if cfg.PingInterval <= 0 {
+		cfg.PingInterval = 90 * time.Second
+	}
+	if cfg.PingTimeout <= 0 {
+		cfg.PingTimeout = 60 * time.Second
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 10 * time.Second
+	}
+	if cfg.FloodRate > 0 && cfg.FloodBurst <= 0 {
+		cfg.FloodBurst = max(1, int(2*cfg.FloodRate))
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{hub: h, cfg: cfg, log: log, created: time.Now(), clients: map[string]*client{}, created329: map[string]time.Time{}}
+	s.support = isupport(cfg)
+	s.makeFormats()
+	return s
+}
+
+// ServeConn runs one IRC client until it quits, breaks, is cut off, or ctx
+// is cancelled (the server is shutting down, and the client is told so).
+func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
+	cl := newClient(s, c)
+	m, err := s.hub.Attach(hub.Peer{
+		Addr:   c.RemoteAddr().String(),
+		Format: s.format(0),
+		Write:  s.writer(c),
+		Hangup: func() { c.Close() },
+	})
+	if err != nil {
+		c.SetWriteDeadline(time.Now().Add(time.Second))
+		io.WriteString(c, "ERROR :Server shutting down\r\n")
+		return
+	}
+	cl.m = m
+	stop := context.AfterFunc(ctx, func() {
+		cl.queue([]byte("ERROR :Server shutting down\r\n"))
+		m.Outbox().Close()
+		c.SetReadDeadline(time.Now())
+	})
+	reason := cl.readLoop(ctx)
+	stop()
+	s.forget(cl)
+	m.Leave(reason)
+	<-m.Outbox().Done()
+	lingeringClose(c)
+}
+
+// writer returns the hub's write function for c: one write per batch,
+// under the write deadline, cleared afterwards.
+func (s *Server) writer(c net.Conn) hub.WriteFunc {
+	return func(b []byte) error {
+		c.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+		_, err := c.Write(b)
+		c.SetWriteDeadline(time.Time{})
+		return err
+	}
+}
+
+// lookup returns the registered IRC client called nick, or nil.
+func (s *Server) lookup(nick string) *client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clients[foldName(nick)]
+}
+
+// remember indexes cl under its nick, replacing old (its previous nick).
+func (s *Server) remember(cl *client, old, nick string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old != "" && s.clients[foldName(old)] == cl {
+		delete(s.clients, foldName(old))
+	}
+	s.clients[foldName(nick)] = cl
+}
+
+// forget removes cl from the index.
+func (s *Server) forget(cl *client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k := foldName(cl.nickNow()); s.clients[k] == cl {
+		delete(s.clients, k)
+	}
+}
+
+// readFailure classifies a read error into a close reason.
+func (cl *client) readFailure(ctx context.Context, err error) hub.CloseReason {
+	switch {
+	case ctx.Err() != nil:
+		return hub.ServerShutdown
+	case cl.m.CutReason() != hub.StillConnected:
+		return cl.m.CutReason()
+	case errors.Is(err, io.EOF):
+		return hub.ClientClosed
+	default:
+		return hub.ReadError
+	}
+}
+
+// isTimeout reports whether err is a read deadline passing.
+func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
+
+// lingeringClose half-closes c and reads briefly before closing, so that
+// unread input does not turn the close into a reset that would destroy the
+// last lines sent (the ERROR line, above all).
+func lingeringClose(c net.Conn) {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		io.Copy(io.Discard, io.LimitReader(c, 1<<20))
+	}
+	c.Close()
+}
+
+// foldName is IRC's rfc1459 casemapping: ASCII letters and []\~ fold to
+// lower case and {}|^.
+func foldName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		case r == '[':
+			return '{'
+		case r == ']':
+			return '}'
+		case r == '\\':
+			return '|'
+		case r == '~':
+			return '^'
+		}
+		return r
+	}, strings.ToLower(s))
+}
