@@ -74,14 +74,14 @@ func (cl *client) readLoop(ctx context.Context) hub.CloseReason {
 	}
 	pinged, warned := false, false
 	for !cl.quitting {
-		if ctx.Err() != nil {
-			return hub.ServerShutdown
-		}
 		wait := cfg.PingInterval
 		if pinged {
 			wait = cfg.PingTimeout
 		}
 		cl.conn.SetReadDeadline(time.Now().Add(wait))
+		if ctx.Err() != nil { // checked after the deadline is set: shutdown's own must win
+			return hub.ServerShutdown
+		}
 		l, err := lr.readLine()
 		switch {
 		case err == errLineTooLong:

@@ -1,12 +1,16 @@
 package irc_test
 
 import (
+	"context"
 	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hubcat/hubcat/hub"
 	"github.com/hubcat/hubcat/irc"
+	"github.com/hubcat/hubcat/server"
 )
 
 func TestRegistrationWelcome(t *testing.T) {
@@ -177,4 +181,25 @@ func TestLongLines(t *testing.T) {
 	c.expect("417", "long")
 	c.send("PING ok")
 	c.expect("PONG", "irc.test", "ok")
+}
+
+// Shutdown tells every client with ERROR before closing.
+func TestShutdown(t *testing.T) {
+	log := quietLogger()
+	h := hub.New(hub.Config{Logger: log})
+	srv := server.New(irc.NewServer(h, irc.Config{Name: "irc.test", Logger: log}), server.Config{Logger: log})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	tn := &testNet{t: t, hub: h, ircAddr: ln.Addr().String()}
+	c := tn.register("stayer")
+	h.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	go srv.Shutdown(ctx)
+	if rest := c.expectClosed(); rest != ":irc.test ERROR :Server shutting down\r\n" {
+		t.Fatalf("at shutdown: %q", rest)
+	}
 }

@@ -99,12 +99,12 @@ func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 	})
 	if err != nil {
 		c.SetWriteDeadline(time.Now().Add(time.Second))
-		io.WriteString(c, "ERROR :Server shutting down\r\n")
+		c.Write(cl.rb.errorLine("Server shutting down"))
 		return
 	}
 	cl.m = m
 	stop := context.AfterFunc(ctx, func() {
-		cl.queue([]byte("ERROR :Server shutting down\r\n"))
+		cl.queue(cl.rb.errorLine("Server shutting down"))
 		m.Outbox().Close()
 		c.SetReadDeadline(time.Now())
 	})

@@ -33,6 +33,7 @@ type serveOptions struct {
 	logLevel        string
 	logJSON         bool
 	cpuProfile      string
+	irc             ircOptions
 }
 
 func serveCmd(std stdio) *cobra.Command {
@@ -66,6 +67,7 @@ Logs go to stderr. SIGINT or SIGTERM tells every client, flushes and exits.`,
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&o.logJSON, "log-json", false, "log JSON lines instead of text")
 	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a CPU profile (pprof) to this file until shutdown")
+	o.irc.register(f)
 	return cmd
 }
 
@@ -76,6 +78,11 @@ func runServe(ctx context.Context, std stdio, o serveOptions) error {
 	}
 	listeners, err := openListeners(ctx, o, log)
 	if err != nil {
+		return err
+	}
+	ircListeners, err := openListeners(ctx, ircListenOptions(o), log)
+	if err != nil {
+		closeAll(listeners)
 		return err
 	}
 	if o.cpuProfile != "" {
@@ -95,15 +102,20 @@ func runServe(ctx context.Context, std stdio, o serveOptions) error {
 			fmt.Fprintf(c, "*** %s; try again later\n", strings.TrimPrefix(why.Error(), "server: "))
 		},
 	})
-	errs := make(chan error, len(listeners))
+	ircSrv := newIRCServer(h, o, log)
+	errs := make(chan error, len(listeners)+len(ircListeners))
 	var wg sync.WaitGroup
-	for _, ln := range listeners {
-		wg.Go(func() {
-			if err := srv.Serve(ln); !errors.Is(err, server.ErrServerClosed) {
-				errs <- err
-			}
-		})
+	serveAll := func(srv *server.Server, lns []net.Listener) {
+		for _, ln := range lns {
+			wg.Go(func() {
+				if err := srv.Serve(ln); !errors.Is(err, server.ErrServerClosed) {
+					errs <- err
+				}
+			})
+		}
 	}
+	serveAll(srv, listeners)
+	serveAll(ircSrv, ircListeners)
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down", "clients", srv.Conns())
@@ -113,7 +125,11 @@ func runServe(ctx context.Context, std stdio, o serveOptions) error {
 	h.Close()
 	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
 	defer cancel()
-	if serr := srv.Shutdown(sctx); serr != nil {
+	var ircDone sync.WaitGroup
+	ircDone.Go(func() { ircSrv.Shutdown(sctx) })
+	serr := srv.Shutdown(sctx)
+	ircDone.Wait()
+	if serr != nil {
 		log.Warn("shutdown deadline passed; closed remaining clients", "timeout", o.shutdownTimeout)
 	}
 	wg.Wait()
@@ -149,15 +165,19 @@ func openListeners(ctx context.Context, o serveOptions, log *slog.Logger) ([]net
 	for _, e := range eps {
 		ln, err := endpoint.Listen(ctx, e, lc)
 		if err != nil {
-			for _, l := range lns {
-				l.Close()
-			}
+			closeAll(lns)
 			return nil, err
 		}
 		log.Info("listening", "addr", endpoint.FromAddr(e.Scheme, ln.Addr()).String())
 		lns = append(lns, ln)
 	}
 	return lns, nil
+}
+
+func closeAll(lns []net.Listener) {
+	for _, l := range lns {
+		l.Close()
+	}
 }
 
 // serveLogger builds the hub's structured logger for stderr.
