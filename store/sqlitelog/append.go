@@ -1,0 +1,323 @@
+package sqlitelog
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/hubcat/hubcat/hub"
+)
+
+// request is one Append waiting for the writer.
+type request struct {
+	events []hub.Event
+	done   func(error)
+}
+
+// Stats are the log's counters.
+type Stats struct {
+	Pending int    // events queued or being committed
+	Commits uint64 // groups committed (one sync each)
+	Events  uint64 // events committed
+}
+
+// Append queues events for the writer and returns at once; done is called,
+// on the writer goroutine, after the transaction holding them is committed
+// and synced, or with the error that kept them out. Appends queued while a
+// commit runs share the next transaction: concurrent callers are grouped
+// into one sync, and a lone Append is committed immediately. An Append
+// whose events are invalid (see [ErrRejected]) fails alone: the rest of its
+// group is stored. done calls follow the order of the Appends. done must
+// not block for long: the next group waits for it.
+func (l *Log) Append(events []hub.Event, done func(error)) {
+	r := request{events: slices.Clone(events), done: done}
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		done(ErrClosed)
+		return
+	}
+	l.queue = append(l.queue, r)
+	l.stats.Pending += len(r.events)
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Stats reports the log's counters.
+func (l *Log) Stats() Stats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.stats
+}
+
+// take removes and returns everything queued.
+func (l *Log) take() []request {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	q := l.queue
+	l.queue = nil
+	return q
+}
+
+// run is the writer: it commits queued groups as they come and trims old
+// events in small steps when it has time.
+func (l *Log) run() {
+	defer close(l.done)
+	tick := time.NewTicker(l.opt.RetentionEvery)
+	defer tick.Stop()
+	ret := &retention{l: l}
+	for {
+		select {
+		case <-l.stop:
+			l.store(l.take())
+			return
+		case <-tick.C:
+			ret.start()
+		default:
+		}
+		if reqs := l.take(); len(reqs) > 0 {
+			l.store(reqs)
+			if ret.due() {
+				ret.step()
+			}
+			continue
+		}
+		if ret.active() {
+			ret.step()
+			continue
+		}
+		select {
+		case <-l.wake:
+		case <-tick.C:
+			ret.start()
+		case <-l.stop:
+			l.store(l.take())
+			return
+		}
+	}
+}
+
+// store commits one group and reports to each request.
+func (l *Log) store(reqs []request) {
+	if len(reqs) == 0 {
+		return
+	}
+	errs := make([]error, len(reqs))
+	marks := l.validate(reqs, errs)
+	err := l.commitGroup(reqs, errs, marks, false)
+	var stmtErr *statementError
+	if errors.As(err, &stmtErr) {
+		// Something in the group failed in SQL: redo it with a savepoint
+		// per request, so only the requests that fail are refused.
+		marks = nil
+		err = l.commitGroup(reqs, errs, marks, true)
+	}
+	n := 0
+	for i, r := range reqs {
+		n += len(r.events)
+		if err != nil && errs[i] == nil {
+			errs[i] = err
+		}
+	}
+	if err != nil {
+		l.opt.Logger.Error("history write failed; events refused", "db", l.path, "events", n, "err", err)
+	}
+	l.mu.Lock()
+	l.stats.Pending -= n
+	if err == nil {
+		l.stats.Commits++
+		for i, r := range reqs {
+			if errs[i] == nil {
+				l.stats.Events += uint64(len(r.events))
+			}
+		}
+	}
+	l.mu.Unlock()
+	for i, r := range reqs {
+		r.done(errs[i])
+	}
+}
+
+// statementError is a failure of one request's statements (as opposed to
+// the group's begin or commit).
+type statementError struct{ err error }
+
+func (e *statementError) Error() string { return e.err.Error() }
+func (e *statementError) Unwrap() error { return e.err }
+
+// validate refuses requests whose events cannot be stored, setting their
+// errs, and returns the high-water marks the valid ones raise.
+func (l *Log) validate(reqs []request, errs []error) map[string]uint64 {
+	marks := map[string]uint64{}
+	for i, r := range reqs {
+		raised, err := l.check(r.events, marks)
+		if err != nil {
+			errs[i] = fmt.Errorf("%w: %v", ErrRejected, err)
+			continue
+		}
+		for room, seq := range raised {
+			marks[room] = seq
+		}
+	}
+	return marks
+}
+
+// check validates one request's events against the marks so far (the
+// group's, then the committed ones) and returns the marks it would raise.
+func (l *Log) check(evs []hub.Event, marks map[string]uint64) (map[string]uint64, error) {
+	raised := map[string]uint64{}
+	for i := range evs {
+		ev := &evs[i]
+		switch {
+		case !ev.Kind.Logged():
+			return nil, fmt.Errorf("%s events are not logged", ev.Kind)
+		case ev.Kind == hub.KindPrivate:
+			if ev.Room != "" || ev.Seq != 0 || ev.From == "" || ev.To == "" {
+				return nil, errors.New("a private message needs From and To, and no Room or Seq")
+			}
+			continue
+		case ev.Room == "" || ev.Seq == 0 || ev.Seq > math.MaxInt64:
+			return nil, fmt.Errorf("%s event needs a room and a sequence number", ev.Kind)
+		}
+		prev, ok := raised[ev.Room]
+		if !ok {
+			prev, ok = marks[ev.Room]
+		}
+		if !ok {
+			var err error
+			if prev, err = l.committedMark(ev.Room); err != nil {
+				return nil, err
+			}
+		}
+		if ev.Seq <= prev {
+			return nil, fmt.Errorf("room %q: sequence number %d is not above %d", ev.Room, ev.Seq, prev)
+		}
+		raised[ev.Room] = ev.Seq
+	}
+	return raised, nil
+}
+
+// committedMark reads a room's high-water mark, caching it: only the
+// writer changes it.
+func (l *Log) committedMark(room string) (uint64, error) {
+	if seq, ok := l.marks[room]; ok {
+		return seq, nil
+	}
+	seq, err := lastSeq(l.w, room)
+	if err != nil {
+		return 0, err
+	}
+	l.marks[room] = seq
+	return seq, nil
+}
+
+// commitGroup stores the requests not yet refused in one transaction and
+// commits it. With savepoints each request is its own savepoint and a
+// failing one is refused alone (marks is then recomputed from the stored
+// ones); without, the first failure aborts the group as a statementError.
+func (l *Log) commitGroup(reqs []request, errs []error, marks map[string]uint64, savepoints bool) (err error) {
+	tx, err := l.w.Begin()
+	if err != nil {
+		return fmt.Errorf("sqlitelog: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if savepoints {
+		marks = map[string]uint64{}
+	}
+	ins := tx.Stmt(l.stmts.insertEvent)
+	insPriv := tx.Stmt(l.stmts.insertPrivate)
+	for i, r := range reqs {
+		if errs[i] != nil {
+			continue
+		}
+		if !savepoints {
+			if err := insertAll(ins, insPriv, r.events); err != nil {
+				return &statementError{err}
+			}
+			continue
+		}
+		if err := l.insertSaved(tx, ins, insPriv, r.events); err != nil {
+			errs[i] = err
+			continue
+		}
+		for _, ev := range r.events {
+			if ev.Room != "" {
+				marks[ev.Room] = max(marks[ev.Room], ev.Seq)
+			}
+		}
+	}
+	up := tx.Stmt(l.stmts.raiseMark)
+	for room, seq := range marks {
+		if _, err := up.Exec(room, int64(seq)); err != nil {
+			return fmt.Errorf("sqlitelog: high-water mark: %w", err)
+		}
+	}
+	if err := l.commit(tx); err != nil {
+		return fmt.Errorf("sqlitelog: commit: %w", err)
+	}
+	for room, seq := range marks {
+		l.marks[room] = seq
+	}
+	return nil
+}
+
+// insertSaved inserts one request's events inside a savepoint, undoing
+// them alone if one fails.
+func (l *Log) insertSaved(tx *sql.Tx, ins, insPriv *sql.Stmt, evs []hub.Event) error {
+	if _, err := tx.Exec("SAVEPOINT req"); err != nil {
+		return err
+	}
+	err := insertAll(ins, insPriv, evs)
+	if err != nil {
+		if _, rerr := tx.Exec("ROLLBACK TO req"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+	}
+	if _, rerr := tx.Exec("RELEASE req"); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return err
+}
+
+// insertAll inserts events with the transaction's statements.
+func insertAll(ins, insPriv *sql.Stmt, evs []hub.Event) error {
+	for i := range evs {
+		ev := &evs[i]
+		var err error
+		if ev.Kind == hub.KindPrivate {
+			_, err = insPriv.Exec(ev.ID, ev.Origin, unixNano(ev.Time), ev.From, ev.To, ev.Text)
+		} else {
+			_, err = ins.Exec(ev.Room, int64(ev.Seq), int64(ev.Kind), ev.ID, ev.Origin, unixNano(ev.Time), ev.From, ev.Text, int64(ev.Reason))
+		}
+		if err != nil {
+			return fmt.Errorf("sqlitelog: store event %s: %w", ev.ID, err)
+		}
+	}
+	return nil
+}
+
+// unixNano stores a time; the zero time is 0.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromUnixNano reads a stored time back.
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
