@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -67,6 +68,9 @@ func dial(t *testing.T, cfg cluster.Config) (*cluster.Cluster, *fakeHub) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
+	}
 	c, err := cluster.Dial(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)

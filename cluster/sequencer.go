@@ -153,8 +153,8 @@ func (s *sequencer) publish(batch []order) {
 	}
 }
 
-// publishRetrying publishes msgs in order and returns each one's error
-// (nil when acknowledged).
+// publishRetrying publishes msgs in order and returns each one's error:
+// nil when acknowledged, else one wrapping ErrUnavailable (or ErrClosed).
 func (c *Cluster) publishRetrying(msgs []*nats.Msg) []error {
 	errs := make([]error, len(msgs))
 	todo := make([]int, len(msgs))
@@ -169,7 +169,7 @@ func (c *Cluster) publishRetrying(msgs []*nats.Msg) []error {
 		}
 		c.log.Debug("retrying unacknowledged events", "count", len(todo), "attempt", attempt+1, "err", errs[todo[0]])
 	}
-	for _, i := range todo {
+	for i := range errs {
 		errs[i] = unavailable(errs[i])
 	}
 	return errs
