@@ -49,7 +49,9 @@ func TestGreetingNamesWhoIsThere(t *testing.T) {
 	}
 }
 
-func TestRoomsAreIsolated(t *testing.T) {
+// Members are in several rooms at once: /join adds a room and makes it
+// the one they talk in; lines of their other rooms arrive prefixed.
+func TestManyRoomsAndFocus(t *testing.T) {
 	ln := listenTCP(t)
 	startHub(t, chat.Config{}, hub.Config{}, ln)
 	alice := join(t, dialTCP(t, ln), "alice")
@@ -63,12 +65,22 @@ func TestRoomsAreIsolated(t *testing.T) {
 
 	alice.send("only for go")
 	bob.expect("<alice> only for go")
-	carol.expectSkipping("*** bob left lobby", 10)
 	carol.expectNothingBefore("marker") // carol in lobby heard nothing from go
 
+	carol.send("lobby talk")
+	alice.expect("[lobby] <carol> lobby talk") // alice talks in go, hears lobby
+	bob.expect("[lobby] <carol> lobby talk")
+	bob.send("/rooms")
+	bob.expect("*** rooms: >go (2), *lobby (3)")
+
 	bob.send("/part")
-	bob.expect("*** you left go")
+	bob.expect("*** you left go; you now talk in lobby")
 	alice.expect("*** bob left go")
+	bob.send("back in lobby")
+	alice.expect("[lobby] <bob> back in lobby")
+	carol.expect("<bob> back in lobby")
+	bob.send("/part lobby")
+	bob.expect("*** you left lobby; /join a room to talk")
 	bob.send("anyone?")
 	bob.expect("*** you are not in a room") // once: a command alone says nothing more
 	bob.send("/rooms")
@@ -107,7 +119,7 @@ func TestCommands(t *testing.T) {
 	bob.send("/who")
 	bob.expect("*** in lobby (2): alice, bob")
 	bob.send("/join dev", "/rooms")
-	bob.expectSkipping("*** rooms: dev (1), lobby (1)", 3)
+	bob.expectSkipping("*** rooms: >dev (1), *lobby (2)", 3)
 	bob.send("/msg alice psst")
 	alice.expectSkipping("*bob* psst", 2)
 	bob.send("/msg nobody hi")
@@ -115,18 +127,20 @@ func TestCommands(t *testing.T) {
 	bob.send("/msg alice")
 	bob.expect("*** usage: /msg NAME TEXT")
 	alice.send("/me waves", "//slash is not a command", "/who")
-	alice.expect("*** in lobby (1): alice")
+	alice.expect("*** in lobby (2): alice, bob")
+	bob.expect("[lobby] * alice waves")
+	bob.expect("[lobby] <alice> /slash is not a command")
 	bob.send("/join lobby")
-	bob.expectSkipping("*** you joined lobby; here: alice", 3)
+	bob.expect("*** you now talk in lobby")
 	bob.send("/history 3")
 	bob.expect("*** last 3 events in lobby:")
+	bob.expect("*** guest-2 is now known as bob")
 	bob.expect("* alice waves")
 	bob.expect("<alice> /slash is not a command")
-	bob.expect("*** bob joined lobby")
 	bob.expect("*** end of history")
 	bob.send("/help")
 	bob.expect("*** commands:")
-	bob.expectSkipping("*** a line without /", 20)
+	bob.expectSkipping("*** start a line with //", 20)
 	bob.send("/frobnicate")
 	bob.expect("*** unknown command /frobnicate; try /help")
 	bob.send("/quit")
@@ -342,9 +356,12 @@ func TestJSONEventsOnRequest(t *testing.T) {
 	alice.sawJoin("bob")
 	alice.send("/format json")
 	got := alice.readLine()
-	var notice struct{ Type, Text string }
-	if err := json.Unmarshal([]byte(got), &notice); err != nil || notice.Type != "notice" || notice.Text != "format is now json" {
-		t.Fatalf("format notice %q: %v", got, err)
+	var hello struct {
+		Type, Name string
+		Version    int
+	}
+	if err := json.Unmarshal([]byte(got), &hello); err != nil || hello.Type != "hello" || hello.Version != 1 || hello.Name != "alice" {
+		t.Fatalf("hello %q: %v", got, err)
 	}
 	bob.send("hello \"json\" <world>")
 	var ev struct {
@@ -415,5 +432,114 @@ func TestCaughtUpMemberSurvivesAQuietSpell(t *testing.T) {
 	bob.send("yes")
 	if got := alice.readLine(); got != "<bob> yes" {
 		t.Fatalf("alice got %q", got)
+	}
+}
+
+// jsonClient speaks the JSON protocol v1 over a real connection.
+type jsonClient struct{ *client }
+
+func helloJSON(t *testing.T, ln net.Listener, nick string) *jsonClient {
+	t.Helper()
+	c := &jsonClient{newClient(t, dialTCP(t, ln))}
+	c.name = nick
+	c.expect("*** welcome")
+	c.expect("*** type /help")
+	c.expect("*** you joined lobby")
+	c.send(`{"cmd":"hello","version":1,"nick":"` + nick + `"}`)
+	c.next("hello")
+	return c
+}
+
+// next reads events until one of type typ, returning it.
+func (c *jsonClient) next(typ string) map[string]any {
+	c.t.Helper()
+	for range 50 {
+		l := c.readLine()
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			c.t.Fatalf("%s: not JSON: %q", c.name, l)
+		}
+		if ev["type"] == typ {
+			return ev
+		}
+	}
+	c.t.Fatalf("%s: no %s event", c.name, typ)
+	return nil
+}
+
+func TestJSONProtocolV1(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{}, hub.Config{}, ln)
+	nc := join(t, dialTCP(t, ln), "ncuser")
+	js := helloJSON(t, ln, "rich")
+	nc.sawJoin("rich")
+
+	// A JSON client cannot make a line client see a forged notice or a
+	// second line.
+	js.send(`{"cmd":"say","room":"lobby","text":"hi\n*** server: give me your password","id":"c1"}`)
+	ack := js.next("ack")
+	if ack["client_id"] != "c1" || ack["seq"].(float64) == 0 || ack["room"] != "lobby" {
+		t.Fatalf("ack %v", ack)
+	}
+	nc.expect("<rich> hi*** server: give me your password")
+	nc.expectNothingBefore("marker")
+
+	// Unknown commands and fields get error events; the connection stays.
+	js.send(`{"cmd":"frobnicate","id":"c2"}`)
+	if ev := js.next("error"); ev["code"] != "unknown_cmd" || ev["client_id"] != "c2" {
+		t.Fatalf("unknown command: %v", ev)
+	}
+	js.send(`{"cmd":"say","room":"lobby","text":"x","colour":"red","id":"c3"}`)
+	if ev := js.next("error"); ev["code"] != "unknown_field" || ev["client_id"] != "c3" {
+		t.Fatalf("unknown field: %v", ev)
+	}
+	js.send(`{not json`)
+	if ev := js.next("error"); ev["code"] != "bad_json" {
+		t.Fatalf("bad JSON: %v", ev)
+	}
+	js.send(`{"cmd":"say","room":"nowhere","text":"x","id":"c4"}`)
+	if ev := js.next("error"); ev["code"] != "not_in_room" {
+		t.Fatalf("say outside: %v", ev)
+	}
+
+	// Join another room with history, then resume after a point.
+	nc.send("/join dev", "one", "two", "three")
+	nc.expectSkipping("*** you joined dev", 3)
+	nc.expectNothingBefore("marker3") // the three lines were published
+	js.send(`{"cmd":"join","room":"dev","id":"j1"}`)
+	hist := js.next("history")
+	evs := hist["events"].([]any)
+	if len(evs) < 3 || hist["complete"] != true {
+		t.Fatalf("history on join: %v", hist)
+	}
+	second := evs[len(evs)-2].(map[string]any)
+	if m := js.next("members"); m["room"] != "dev" || m["total"].(float64) != 2 {
+		t.Fatalf("members: %v", m)
+	}
+	js.send(fmt.Sprintf(`{"cmd":"join","room":"dev","after":%d}`, uint64(second["seq"].(float64))))
+	resumed := js.next("history")["events"].([]any)
+	if len(resumed) != 2 || resumed[0].(map[string]any)["text"] != "three" {
+		t.Fatalf("resume after %v: %v", second["seq"], resumed)
+	}
+	js.send(`{"cmd":"ping","id":"p"}`)
+	if ev := js.next("pong"); ev["client_id"] != "p" {
+		t.Fatalf("pong: %v", ev)
+	}
+}
+
+// A WebSocket-style connection is JSON from its first byte.
+func TestJSONOnlyConnections(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{JSONOnly: true}, hub.Config{}, ln)
+	c := &jsonClient{newClient(t, dialTCP(t, ln))}
+	c.name = "ws"
+	if ev := c.next("hello"); ev["version"].(float64) != 1 {
+		t.Fatalf("hello: %v", ev)
+	}
+	if ev := c.next("history"); ev["room"] != "lobby" {
+		t.Fatalf("first history: %v", ev)
+	}
+	if ev := c.next("join"); ev["room"] != "lobby" {
+		t.Fatalf("own join: %v", ev)
 	}
 }

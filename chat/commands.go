@@ -13,71 +13,65 @@ import (
 var helpText = []string{
 	"commands:",
 	"  /nick NAME        choose your name",
-	"  /join ROOM        enter ROOM (creating it), leaving your current room",
-	"  /part             leave your room",
-	"  /rooms            list rooms",
-	"  /who              list who is in your room",
+	"  /join ROOM        enter ROOM (creating it) and talk there; you stay in your other rooms",
+	"  /part [ROOM]      leave ROOM (default: the room you talk in)",
+	"  /rooms            list rooms; * marks yours, > the one you talk in",
+	"  /who [ROOM]       list who is in a room",
 	"  /msg NAME TEXT    private message",
 	"  /me TEXT          action (* you TEXT)",
-	"  /history [N]      the last N events of your room (default 20)",
+	"  /history [N]      the last N events of the room you talk in (default 20)",
 	"  /format json|text receive events as JSON objects (one per line) or as text",
 	"  /help             this list",
 	"  /quit             leave",
-	"a line without / is said to your room; start it with // to say a line that begins with /",
+	"a line without / is said to the room you talk in; lines from your other rooms start with [room]",
+	"start a line with // to say a line that begins with /",
 }
 
 // greet welcomes a new member and puts it in the default room.
-func (s *Server) greet(m *hub.Member) {
+func (s *session) greet() {
+	m := s.m
 	welcome := fmt.Sprintf("welcome to hubcat, %s; you are %s", m.Addr(), m.Name())
-	p, err := m.Join(hub.DefaultRoom)
+	res, err := m.Join(hub.DefaultRoom, hub.JoinOptions{})
 	if err != nil { // cannot happen for the default room
 		m.Notice(welcome, err.Error())
 		return
 	}
-	m.Notice(welcome, "type /help for commands, /nick NAME to choose a name", joined(m.Room(), p))
+	m.SetFocus(res.Room)
+	m.Notice(welcome, "type /help for commands, /nick NAME to choose a name", joined(res))
 }
 
 // command runs one command from the member; it reports whether the member
 // quit.
-func (s *Server) command(m *hub.Member, cmd line.Command) (quit bool) {
+func (s *session) command(cmd line.Command) (quit bool) {
+	m := s.m
 	switch cmd.Verb {
 	case "nick":
-		s.nick(m, cmd.Args)
+		s.nick(cmd.Args)
 	case "join":
-		s.join(m, strings.TrimPrefix(cmd.Args, "#"))
+		s.join(strings.TrimPrefix(cmd.Args, "#"))
 	case "part":
-		if m.Room() == "" {
-			m.Notice(hub.ErrNotInRoom.Error())
-			break
-		}
-		room := m.Room()
-		m.Part()
-		m.Notice("you left " + room + "; /join a room to talk")
+		s.part(strings.TrimPrefix(cmd.Args, "#"))
 	case "rooms":
-		s.rooms(m)
+		s.rooms()
 	case "who":
-		names, err := m.Who()
-		if err == nil {
-			m.Notice(fmt.Sprintf("in %s (%d): %s", m.Room(), len(names), listNames(names[:min(len(names), maxWho)], len(names))))
-		}
-		s.report(m, err)
+		s.who(strings.TrimPrefix(cmd.Args, "#"))
 	case "msg":
 		to, text := cmd.Fields()
 		if to == "" || text == "" {
 			m.Notice("usage: /msg NAME TEXT")
 			break
 		}
-		s.report(m, m.Private(to, text))
+		s.report(m.Private(to, text, ""))
 	case "me":
 		if cmd.Args == "" {
 			m.Notice("usage: /me TEXT")
 			break
 		}
-		s.report(m, m.Act(cmd.Args))
+		s.report(s.post(hub.KindAction, "", cmd.Args))
 	case "history":
-		s.history(m, cmd.Args)
+		s.history(cmd.Args)
 	case "format":
-		s.format(m, cmd.Args)
+		s.format(cmd.Args)
 	case "help":
 		m.Notice(helpText...)
 	case "quit":
@@ -90,13 +84,25 @@ func (s *Server) command(m *hub.Member, cmd line.Command) (quit bool) {
 }
 
 // report tells the member about a failed operation.
-func (s *Server) report(m *hub.Member, err error) {
+func (s *session) report(err error) {
 	if err != nil {
-		m.Notice(err.Error())
+		s.m.Notice(err.Error())
 	}
 }
 
-func (s *Server) nick(m *hub.Member, name string) {
+// post sends texts to the focus room.
+func (s *session) post(k hub.Kind, clientID string, texts ...string) error {
+	focus := s.m.Focus()
+	if focus == "" {
+		return errNoFocus
+	}
+	return s.m.Post(focus, k, clientID, texts...)
+}
+
+var errNoFocus = fmt.Errorf("you are not in a room; /join one")
+
+func (s *session) nick(name string) {
+	m := s.m
 	if name == "" {
 		m.Notice("you are " + m.Name() + "; usage: /nick NAME")
 		return
@@ -108,41 +114,97 @@ func (s *Server) nick(m *hub.Member, name string) {
 	m.Notice("you are now known as " + name)
 }
 
-func (s *Server) join(m *hub.Member, room string) {
+func (s *session) join(room string) {
+	m := s.m
 	if room == "" {
 		m.Notice("usage: /join ROOM")
 		return
 	}
-	p, err := m.Join(room)
+	res, err := m.Join(room, hub.JoinOptions{})
 	if err != nil {
 		m.Notice(fmt.Sprintf("cannot join %q: %v", room, err))
 		return
 	}
-	m.Notice(joined(m.Room(), p))
+	m.SetFocus(res.Room)
+	if res.Already {
+		m.Notice("you now talk in " + res.Room)
+		return
+	}
+	m.Notice(joined(res))
+}
+
+func (s *session) part(room string) {
+	m := s.m
+	if room == "" {
+		room = m.Focus()
+	}
+	name, in := m.In(room)
+	if !in {
+		m.Notice(hub.ErrNotInRoom.Error())
+		return
+	}
+	wasFocus := name == m.Focus()
+	m.Part(name)
+	if rooms := m.Rooms(); wasFocus && len(rooms) > 0 {
+		m.SetFocus(rooms[len(rooms)-1])
+		m.Notice("you left " + name + "; you now talk in " + m.Focus())
+		return
+	}
+	if m.Focus() == "" {
+		m.Notice("you left " + name + "; /join a room to talk")
+		return
+	}
+	m.Notice("you left " + name)
 }
 
 // joined tells a member who is in the room it just joined.
-func joined(room string, p hub.Presence) string {
-	if p.Total == 0 {
-		return "you joined " + room + "; nobody else is here"
+func joined(res hub.JoinResult) string {
+	if res.Total == 0 {
+		return "you joined " + res.Room + "; nobody else is here"
 	}
-	return fmt.Sprintf("you joined %s; here: %s", room, listNames(p.Names, p.Total))
+	return fmt.Sprintf("you joined %s; here: %s", res.Room, listNames(res.Names, res.Total))
 }
 
-func (s *Server) rooms(m *hub.Member) {
-	rooms := s.hub.Rooms()
+func (s *session) rooms() {
+	m := s.m
+	rooms := s.srv.hub.Rooms()
 	if len(rooms) == 0 {
 		m.Notice("no rooms; /join one")
 		return
 	}
+	focus := m.Focus()
 	parts := make([]string, len(rooms))
 	for i, r := range rooms {
-		parts[i] = fmt.Sprintf("%s (%d)", r.Name, r.Members)
+		mark := ""
+		if _, in := m.In(r.Name); in {
+			mark = "*"
+		}
+		if r.Name == focus {
+			mark = ">"
+		}
+		parts[i] = fmt.Sprintf("%s%s (%d)", mark, r.Name, r.Members)
 	}
 	m.Notice("rooms: " + strings.Join(parts, ", "))
 }
 
-func (s *Server) history(m *hub.Member, arg string) {
+func (s *session) who(room string) {
+	m := s.m
+	if room == "" {
+		room = m.Focus()
+	}
+	if !s.expensive() {
+		return
+	}
+	names, err := m.Who(room)
+	if err != nil {
+		s.report(err)
+		return
+	}
+	m.Notice(fmt.Sprintf("in %s (%d): %s", room, len(names), listNames(names[:min(len(names), maxWho)], len(names))))
+}
+
+func (s *session) history(arg string) {
+	m := s.m
 	n := 20
 	if arg != "" {
 		v, err := strconv.Atoi(arg)
@@ -152,14 +214,13 @@ func (s *Server) history(m *hub.Member, arg string) {
 		}
 		n = min(v, 1000)
 	}
-	events, err := m.History(n)
-	if err != nil {
-		s.report(m, err)
+	if m.Focus() == "" {
+		s.report(errNoFocus)
 		return
 	}
-	m.Notice(fmt.Sprintf("last %d events in %s:", len(events), m.Room()))
-	m.Replay(events)
-	m.Notice("end of history")
+	if s.expensive() {
+		s.report(m.History(m.Focus(), hub.HistoryQuery{Limit: n}))
+	}
 }
 
 // maxWho bounds the names /who prints.
@@ -175,15 +236,15 @@ func listNames(names []string, total int) string {
 }
 
 // format switches the member between text lines and JSON events.
-func (s *Server) format(m *hub.Member, arg string) {
+func (s *session) format(arg string) {
 	switch strings.ToLower(arg) {
 	case "json":
-		m.SetFormat(JSONFormat)
+		s.startJSON("")
 	case "text":
-		m.SetFormat(TextFormat)
+		s.json = false
+		s.m.SetFormats(TextFormat, TextAwayFormat)
+		s.m.Notice("format is now text")
 	default:
-		m.Notice("usage: /format json|text")
-		return
+		s.m.Notice("usage: /format json|text")
 	}
-	m.Notice("format is now " + strings.ToLower(arg))
 }

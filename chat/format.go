@@ -17,13 +17,38 @@ import (
 //	*** bob left lobby (connection lost)
 //	*** bob is now known as robert
 //	*** a notice
-type Text struct{}
+//
+// Acks render as nothing: a line user sees its own line as it typed it.
+type Text struct {
+	// Away prefixes room events with "[room] ": the rendering of rooms
+	// other than the member's focus.
+	Away bool
+}
 
-// TextFormat is the shared Text renderer.
-var TextFormat hub.Format = &Text{}
+// TextFormat renders events of the member's focus room and everything
+// else; TextAwayFormat renders events of its other rooms.
+var (
+	TextFormat     hub.Format = &Text{}
+	TextAwayFormat hub.Format = &Text{Away: true}
+)
 
 // Append implements hub.Format.
-func (*Text) Append(b []byte, ev *hub.Event) []byte {
+func (t *Text) Append(b []byte, ev *hub.Event) []byte {
+	if ev.Kind == hub.KindAck {
+		return b
+	}
+	if ev.Kind == hub.KindHistory {
+		return appendTextHistory(b, ev)
+	}
+	if t.Away && ev.Room != "" {
+		b = append(b, '[')
+		b = append(b, ev.Room...)
+		b = append(b, "] "...)
+	}
+	return append(appendTextLine(b, ev), '\n')
+}
+
+func appendTextLine(b []byte, ev *hub.Event) []byte {
 	switch ev.Kind {
 	case hub.KindMessage:
 		b = append(b, '<')
@@ -64,12 +89,30 @@ func (*Text) Append(b []byte, ev *hub.Event) []byte {
 		b = append(b, "*** "...)
 		b = append(b, ev.Text...)
 	}
-	return append(b, '\n')
+	return b
 }
 
-// JSON renders each event as one JSON object per line, for rich clients:
+// appendTextHistory renders a history batch between two notices.
+func appendTextHistory(b []byte, ev *hub.Event) []byte {
+	evs := ev.Batch.Events
+	b = append(b, "*** last "...)
+	b = strconv.AppendInt(b, int64(len(evs)), 10)
+	b = append(b, " events in "...)
+	b = append(b, ev.Room...)
+	b = append(b, ":\n"...)
+	if !ev.Batch.Complete {
+		b = append(b, "*** (older events were not kept)\n"...)
+	}
+	for i := range evs {
+		b = append(appendTextLine(b, &evs[i]), '\n')
+	}
+	return append(b, "*** end of history\n"...)
+}
+
+// JSON renders each event as one JSON object per line, the event
+// protocol v1 of docs/PROTOCOL.md:
 //
-//	{"type":"message","room":"lobby","seq":7,"time":"…","from":"alice","text":"hello"}
+//	{"type":"message","room":"lobby","seq":7,"id":"h1-7","time":"…","from":"alice","text":"hello"}
 type JSON struct{}
 
 // JSONFormat is the shared JSON renderer.
@@ -77,28 +120,55 @@ var JSONFormat hub.Format = &JSON{}
 
 // jsonEvent is the wire shape of an event.
 type jsonEvent struct {
-	Type   string `json:"type"`
-	Room   string `json:"room,omitempty"`
-	Seq    uint64 `json:"seq,omitempty"`
-	Time   string `json:"time"`
-	From   string `json:"from,omitempty"`
-	To     string `json:"to,omitempty"`
-	Text   string `json:"text,omitempty"`
-	Reason string `json:"reason,omitempty"`
+	Type     string      `json:"type"`
+	Room     string      `json:"room,omitempty"`
+	Seq      uint64      `json:"seq,omitempty"`
+	ID       string      `json:"id,omitempty"`
+	Time     string      `json:"time"`
+	From     string      `json:"from,omitempty"`
+	To       string      `json:"to,omitempty"`
+	Name     string      `json:"name,omitempty"`
+	Text     string      `json:"text,omitempty"`
+	Reason   string      `json:"reason,omitempty"`
+	ClientID string      `json:"client_id,omitempty"`
+	Code     string      `json:"code,omitempty"`
+	Events   []jsonEvent `json:"events,omitempty"`
+	Complete *bool       `json:"complete,omitempty"`
+	More     *bool       `json:"more,omitempty"`
+}
+
+func toJSON(ev *hub.Event) jsonEvent {
+	je := jsonEvent{
+		Type: ev.Kind.String(), Room: ev.Room, Seq: ev.Seq, ID: ev.ID, Time: ev.Time.UTC().Format(time.RFC3339Nano),
+		From: ev.From, To: ev.To, Text: ev.Text, ClientID: ev.ClientID, Code: ev.Code,
+	}
+	switch ev.Kind {
+	case hub.KindLeave:
+		if ev.Reason != hub.StillConnected {
+			je.Reason = ev.Reason.String()
+		}
+	case hub.KindRename:
+		je.Name, je.Text = ev.Text, ""
+	case hub.KindHistory:
+		je.Events = make([]jsonEvent, len(ev.Batch.Events))
+		for i := range ev.Batch.Events {
+			je.Events[i] = toJSON(&ev.Batch.Events[i])
+		}
+		je.Complete, je.More = &ev.Batch.Complete, &ev.Batch.More
+	}
+	return je
 }
 
 // Append implements hub.Format.
 func (*JSON) Append(b []byte, ev *hub.Event) []byte {
-	je := jsonEvent{
-		Type: ev.Kind.String(), Room: ev.Room, Seq: ev.Seq, Time: ev.Time.UTC().Format(time.RFC3339Nano),
-		From: ev.From, To: ev.To, Text: ev.Text,
-	}
-	if ev.Kind == hub.KindLeave && ev.Reason != hub.StillConnected {
-		je.Reason = ev.Reason.String()
-	}
-	out, err := json.Marshal(je)
-	if err != nil { // cannot happen for strings and numbers
-		return append(b, `{"type":"error","text":`+strconv.Quote(err.Error())+"}\n"...)
+	return appendJSON(b, toJSON(ev))
+}
+
+// appendJSON encodes v as one line.
+func appendJSON(b []byte, v any) []byte {
+	out, err := json.Marshal(v)
+	if err != nil { // cannot happen for the types used here
+		return append(b, `{"type":"error","code":"error","text":`+strconv.Quote(err.Error())+"}\n"...)
 	}
 	return append(append(b, out...), '\n')
 }

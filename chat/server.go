@@ -1,16 +1,19 @@
-// Package chat serves hubcat's line protocol: it adapts a net.Conn (TCP,
-// TLS, Unix, or anything else) into a hub.Member, reading lines and
-// commands from the peer and writing the member's outbox back to it.
+// Package chat serves hubcat's line protocol and its JSON event protocol
+// (docs/PROTOCOL.md): it adapts a net.Conn (TCP, TLS, Unix, a WebSocket
+// wrapped as a connection) into a hub.Member, reading lines and commands
+// from the peer and letting the hub write the member's outbox back to it.
 //
-// Each connection has one goroutine that reads and runs commands. Writes
-// happen on the hub's outbox writer, a goroutine that exists only while
-// output is pending and is the only one writing to the connection, in
-// batches with a deadline on every write. See package hub for the fan-out
-// and slow-consumer policy.
+// Each connection has one goroutine that reads and runs commands. The hub
+// writes to the connection inline, with one non-blocking system call per
+// burst, while the peer keeps up, and otherwise on a writer goroutine that
+// exists only while output is pending, with a deadline on every blocking
+// write. See package hub for the fan-out and slow-consumer policy.
 package chat
 
 import (
 	"context"
+	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -42,6 +45,12 @@ type Config struct {
 	WriteTimeout time.Duration
 	// Logger receives per-connection events; nil means slog.Default().
 	Logger *slog.Logger
+	// JSONOnly starts every connection in the JSON protocol, with a hello
+	// and no text greeting (for WebSocket clients).
+	JSONOnly bool
+	// Frontend names the front end in the hub's statistics; "" means
+	// "line".
+	Frontend string
 }
 
 // Server serves the line protocol for a hub. It implements server.Handler.
@@ -59,6 +68,9 @@ func NewServer(h *hub.Hub, cfg Config) *Server {
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 10 * time.Second
 	}
+	if cfg.Frontend == "" {
+		cfg.Frontend = "line"
+	}
 	if cfg.FloodRate > 0 && cfg.FloodBurst <= 0 {
 		cfg.FloodBurst = max(1, int(2*cfg.FloodRate))
 	}
@@ -69,16 +81,29 @@ func NewServer(h *hub.Hub, cfg Config) *Server {
 	return &Server{hub: h, cfg: cfg, log: log}
 }
 
+// session is one connection's state, owned by its reader goroutine.
+type session struct {
+	srv    *Server
+	m      *hub.Member
+	json   bool          // input lines starting with '{' are JSON commands
+	budget *rate.Limiter // for expensive commands (history, who)
+}
+
 // ServeConn runs one client until it quits, breaks, is cut off, or ctx is
 // cancelled (the server is shutting down, and the client is told so).
 func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
-	m, err := s.hub.Attach(hub.Peer{
+	p := hub.Peer{
 		Addr:     c.RemoteAddr().String(),
-		Format:   TextFormat,
+		Frontend: s.cfg.Frontend,
+		Format:   TextFormat, AwayFormat: TextAwayFormat,
 		Write:    s.writer(c),
 		TryWrite: tryWriter(c),
-		Hangup:   func() { c.Close() },
-	})
+		Hangup:   func() { abort(c) },
+	}
+	if s.cfg.JSONOnly {
+		p.Format, p.AwayFormat, p.AllPresence = JSONFormat, nil, true
+	}
+	m, err := s.hub.Attach(p)
 	if err != nil {
 		c.SetWriteDeadline(time.Now().Add(time.Second))
 		io.WriteString(c, "*** server shutting down\n")
@@ -89,12 +114,40 @@ func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 		m.Outbox().Close()
 		c.SetReadDeadline(time.Now())
 	})
-	s.greet(m)
-	reason := s.readLoop(ctx, c, m)
+	ss := &session{srv: s, m: m, budget: rate.NewLimiter(expensiveRate, expensiveBurst)}
+	if s.cfg.JSONOnly {
+		ss.startJSON("")
+		ss.jsonJoin(hub.DefaultRoom, &jsonCommand{})
+	} else {
+		ss.greet()
+	}
+	reason := ss.readLoop(ctx, c)
 	stop()
 	m.Leave(reason)
 	<-m.Outbox().Done()
+	if m.CutReason() != hub.StillConnected {
+		abort(c)
+		return
+	}
 	lingeringClose(c)
+}
+
+// Expensive commands (history, who) may run at this rate per connection,
+// after a burst; beyond it they are refused, so that no client can keep
+// the hub busy rendering for it.
+const (
+	expensiveRate  = 5
+	expensiveBurst = 10
+)
+
+// expensive reports whether the member may run an expensive command now,
+// telling it when it may not.
+func (s *session) expensive() bool {
+	if s.budget.Allow() {
+		return true
+	}
+	s.m.Fail("flood", "too many history or member-list requests; wait a moment", "")
+	return false
 }
 
 // writer returns the hub's write function for c: one write per batch,
@@ -116,47 +169,47 @@ const maxBurst = 64
 // readLoop reads and handles lines until the client goes, returning why.
 // Consecutive chat lines already read are said as one burst, so they reach
 // each member in one write.
-func (s *Server) readLoop(ctx context.Context, c net.Conn, m *hub.Member) hub.CloseReason {
-	lr := line.NewReader(c, s.cfg.MaxLine)
+func (s *session) readLoop(ctx context.Context, c net.Conn) hub.CloseReason {
+	cfg, m := &s.srv.cfg, s.m
+	lr := line.NewReader(c, cfg.MaxLine)
 	var flood *floodGate
-	if s.cfg.FloodRate > 0 {
-		flood = &floodGate{lim: rate.NewLimiter(rate.Limit(s.cfg.FloodRate), s.cfg.FloodBurst)}
+	if cfg.FloodRate > 0 {
+		flood = &floodGate{lim: rate.NewLimiter(rate.Limit(cfg.FloodRate), cfg.FloodBurst)}
 	}
 	var burst []string
 	say := func() {
-		s.report(m, m.Say(burst...))
+		if len(burst) > 0 {
+			s.report(s.post(hub.KindMessage, "", burst...))
+		}
 		clear(burst)
 		burst = burst[:0]
 	}
 	defer say()
 	for {
-		if s.cfg.IdleTimeout > 0 {
+		if cfg.IdleTimeout > 0 {
 			if ctx.Err() != nil { // do not push back the shutdown's deadline
 				return hub.ServerShutdown
 			}
-			c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
+			c.SetReadDeadline(time.Now().Add(cfg.IdleTimeout))
 		}
 		l, err := lr.ReadLine()
 		if err != nil {
 			var tooLong *line.TooLongError
 			if errors.As(err, &tooLong) {
-				m.Notice(tooLong.Error() + "; not sent")
+				m.Fail("too_long", tooLong.Error()+"; not sent", "")
 				continue
 			}
-			return s.readFailure(ctx, m, err)
+			return s.srv.readFailure(ctx, m, err)
+		}
+		if m.CutReason() != hub.StillConnected {
+			burst = burst[:0]
+			return m.CutReason() // what is still buffered is not run
 		}
 		if l.Repaired {
 			m.Notice("your line had invalid UTF-8; the bad bytes were replaced with U+FFFD")
 		}
-		cmd, text, isCmd := line.ParseCommand(l.Text)
-		switch {
-		case isCmd:
-			say()
-			if quit := s.command(m, cmd); quit {
-				return hub.ClientQuit
-			}
-		case len(text) > 0:
-			burst = append(burst, string(text))
+		if quit := s.handle(l.Text, &burst, say); quit {
+			return hub.ClientQuit
 		}
 		if lr.Buffered() == 0 || len(burst) == maxBurst {
 			say() // no more input at hand: send the burst on its way
@@ -165,6 +218,32 @@ func (s *Server) readLoop(ctx context.Context, c net.Conn, m *hub.Member) hub.Cl
 			return hub.ServerShutdown
 		}
 	}
+}
+
+// handle runs one input line: a JSON command, a /command, or chat text
+// added to the burst. It reports whether the member quit.
+func (s *session) handle(text []byte, burst *[]string, say func()) (quit bool) {
+	if len(text) > 0 && text[0] == '{' && (s.json || isHello(text)) {
+		say()
+		return s.jsonLine(text)
+	}
+	cmd, chat, isCmd := line.ParseCommand(text)
+	switch {
+	case isCmd:
+		say()
+		return s.command(cmd)
+	case len(chat) > 0:
+		*burst = append(*burst, string(chat))
+	}
+	return false
+}
+
+// isHello reports whether a text-mode line opens the JSON protocol.
+func isHello(text []byte) bool {
+	var c struct {
+		Cmd string `json:"cmd"`
+	}
+	return json.Unmarshal(text, &c) == nil && c.Cmd == "hello"
 }
 
 // readFailure classifies a read error into a close reason.
@@ -204,6 +283,20 @@ func (g *floodGate) wait(ctx context.Context, m *hub.Member, say func()) bool {
 	}
 	say()
 	return g.lim.Wait(ctx) == nil
+}
+
+// abort closes c at once, discarding what the kernel still holds for it:
+// a member the hub gave up on must not keep megabytes of unsent data in an
+// orphaned socket.
+func abort(c net.Conn) {
+	raw := c
+	if tc, ok := c.(*tls.Conn); ok {
+		raw = tc.NetConn()
+	}
+	if tc, ok := raw.(interface{ SetLinger(int) error }); ok {
+		tc.SetLinger(0)
+	}
+	c.Close()
 }
 
 // lingeringClose half-closes c and reads briefly before closing, so that a

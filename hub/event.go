@@ -16,9 +16,10 @@ const (
 	KindNotice              // a hub notice to one member
 	KindAck                 // to a sender: its message was stored and delivered
 	KindError               // to one member: a request failed; Code says how
+	KindHistory             // to one member: a batch of past room events (Batch)
 )
 
-var kindNames = [...]string{"message", "action", "private", "join", "leave", "rename", "notice", "ack", "error"}
+var kindNames = [...]string{"message", "action", "private", "join", "leave", "rename", "notice", "ack", "error", "history"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -45,7 +46,21 @@ type Event struct {
 
 	ClientID string // for acks and errors: the ID the client gave its request
 	Code     string // for errors: a stable code (see docs/PROTOCOL.md)
+	Batch    *Batch // for KindHistory
 }
+
+// Batch is a run of past events of one room, oldest first.
+type Batch struct {
+	Events []Event
+	// Complete is false when the hub no longer holds some of the events
+	// asked for (a resume point older than what is kept).
+	Complete bool
+	// More is true when older events exist before the first one.
+	More bool
+}
+
+// IsPresence reports whether the kind is a join, leave or rename.
+func (k Kind) IsPresence() bool { return k == KindJoin || k == KindLeave || k == KindRename }
 
 // Logged reports whether events of this kind belong in the log.
 func (k Kind) Logged() bool {
@@ -57,10 +72,19 @@ func (k Kind) Logged() bool {
 }
 
 // Format renders events for one wire format. Implementations must be
-// comparable (a pointer or a small struct) because the hub caches one
-// rendering per Format per event.
+// comparable (a pointer or a small struct) because the hub renders a burst
+// once per distinct Format and shares the bytes.
 type Format interface {
-	// Append appends the encoded event, including any framing such as a
-	// trailing newline, to dst.
+	// Append appends the encoded event to dst. Each event must end with
+	// '\n': a front end that frames every event (WebSocket) splits a batch
+	// there. Rendering nothing skips the event for this format.
 	Append(dst []byte, ev *Event) []byte
+}
+
+// PersonalFormat is a Format whose rendering depends on the recipient (an
+// IRC line names its recipient). The hub calls AppendTo for each recipient
+// instead of sharing one rendering.
+type PersonalFormat interface {
+	Format
+	AppendTo(dst []byte, ev *Event, to *Member) []byte
 }

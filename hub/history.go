@@ -6,119 +6,155 @@ import (
 	"unsafe"
 )
 
-// DefaultHistoryBytes is the memory MemoryHistory may use in all, unless
-// told otherwise: enough for thousands of busy rooms, and a bound on what
-// clients creating room after room can make a hub hold.
+// DefaultHistoryBytes is the memory the recent-events cache may use in
+// all: enough for thousands of busy rooms, and a bound on what clients
+// creating room after room can make a hub hold.
 const DefaultHistoryBytes = 64 << 20
 
-// MemoryHistory keeps the latest events of each room in memory. It is the
-// default History; it forgets everything when the process ends. Each room
-// keeps a ring of recent events, and all rooms together stay within a byte
-// budget: when it is exceeded, the rooms written to least recently are
-// forgotten first (a forgotten room that comes back numbers its events
-// from 1 again).
-type MemoryHistory struct {
+// recentCache keeps the latest applied events of each room in memory: the
+// whole history of a hub without a Log, and the fast path for joins and
+// resumes with one. Each room keeps a ring of recent events, and all rooms
+// together stay within a byte budget: when it is exceeded, the rooms
+// written to least recently are forgotten first, and a single room that
+// alone exceeds it loses its oldest events. What a ring has forgotten is
+// remembered as a high-water mark, so a query can say that it is
+// incomplete. Rooms call it under their lock; it has its own.
+type recentCache struct {
 	per    int
 	budget int
 
 	mu    sync.Mutex
-	rooms map[string]*list.Element // of *ring, by folded room name; guarded by mu
+	rooms map[string]*list.Element // of *ring, by room key; guarded by mu
 	lru   list.List                // most recently written first; guarded by mu
 	bytes int                      // estimated size of all rings; guarded by mu
 }
 
 type ring struct {
-	name   string // folded room name
-	events []Event
-	next   int // index of the oldest event once full
-	last   uint64
+	key    string
+	events []Event // oldest at next once full
+	next   int
+	n      int    // events held
+	forgot uint64 // highest Seq dropped from the ring (0: none)
+	last   uint64 // highest Seq appended
 	bytes  int
 }
 
-// NewMemoryHistory keeps up to perRoom events per room, within
-// DefaultHistoryBytes in all.
-func NewMemoryHistory(perRoom int) *MemoryHistory {
-	return NewMemoryHistoryBytes(perRoom, DefaultHistoryBytes)
-}
-
-// NewMemoryHistoryBytes keeps up to perRoom events per room and about
-// budget bytes of events in all.
-func NewMemoryHistoryBytes(perRoom, budget int) *MemoryHistory {
-	return &MemoryHistory{per: perRoom, budget: budget, rooms: map[string]*list.Element{}}
+func newRecentCache(perRoom, budget int) *recentCache {
+	return &recentCache{per: max(perRoom, 1), budget: budget, rooms: map[string]*list.Element{}}
 }
 
 // eventSize estimates the memory one stored event holds.
 func eventSize(ev *Event) int {
-	return int(unsafe.Sizeof(*ev)) + len(ev.Room) + len(ev.From) + len(ev.To) + len(ev.Text)
+	return int(unsafe.Sizeof(*ev)) + len(ev.Room) + len(ev.From) + len(ev.To) + len(ev.Text) + len(ev.ID) + len(ev.Origin)
 }
 
-// Append implements History.
-func (h *MemoryHistory) Append(ev *Event) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	name := fold(ev.Room)
-	el := h.rooms[name]
+// append stores a copy of each event of the room keyed key.
+func (c *recentCache) append(key string, events []Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el := c.rooms[key]
 	if el == nil {
-		el = h.lru.PushFront(&ring{name: name})
-		h.rooms[name] = el
+		el = c.lru.PushFront(&ring{key: key, events: make([]Event, 0, min(c.per, 16))})
+		c.rooms[key] = el
 	} else {
-		h.lru.MoveToFront(el)
+		c.lru.MoveToFront(el)
 	}
 	r := el.Value.(*ring)
-	r.last = ev.Seq
-	size := eventSize(ev)
-	if len(r.events) < h.per {
-		r.events = append(r.events, *ev)
-	} else {
-		size -= eventSize(&r.events[r.next])
-		r.events[r.next] = *ev
-		r.next = (r.next + 1) % h.per
+	for i := range events {
+		ev := &events[i]
+		ev.Batch = nil
+		size := eventSize(ev)
+		if r.n < c.per {
+			if len(r.events) < c.per {
+				r.events = append(r.events, *ev)
+			} else {
+				r.events[(r.next+r.n)%c.per] = *ev
+			}
+			r.n++
+		} else {
+			old := &r.events[r.next]
+			size -= eventSize(old)
+			r.forgot = old.Seq
+			*old = *ev
+			r.next = (r.next + 1) % c.per
+		}
+		r.last = ev.Seq
+		r.bytes += size
+		c.bytes += size
 	}
-	r.bytes += size
-	h.bytes += size
-	h.evict()
-	return nil
+	c.evict(r)
 }
 
-// evict forgets the least recently written rooms while over budget,
-// never the one just written. h.mu must be held.
-func (h *MemoryHistory) evict() {
-	for h.bytes > h.budget && h.lru.Len() > 1 {
-		r := h.lru.Remove(h.lru.Back()).(*ring)
-		delete(h.rooms, r.name)
-		h.bytes -= r.bytes
+// evict forgets the least recently written rooms while over budget, then
+// the oldest events of written itself. c.mu must be held.
+func (c *recentCache) evict(written *ring) {
+	for c.bytes > c.budget && c.lru.Len() > 1 {
+		r := c.lru.Remove(c.lru.Back()).(*ring)
+		delete(c.rooms, r.key)
+		c.bytes -= r.bytes
+	}
+	for c.bytes > c.budget && written.n > 1 {
+		old := &written.events[written.next]
+		size := eventSize(old)
+		written.forgot = old.Seq
+		*old = Event{}
+		written.next = (written.next + 1) % len(written.events)
+		written.n--
+		written.bytes -= size
+		c.bytes -= size
 	}
 }
 
-// find returns the ring of room, or nil. h.mu must be held.
-func (h *MemoryHistory) find(room string) *ring {
-	if el := h.rooms[fold(room)]; el != nil {
-		return el.Value.(*ring)
+// at returns the i-th oldest event of r.
+func (r *ring) at(i int) *Event { return &r.events[(r.next+i)%len(r.events)] }
+
+// since returns up to limit events of the room with Seq > after, oldest
+// first, and whether they are all there are (nothing after `after` was
+// forgotten). With more than limit, the oldest limit are returned.
+func (c *recentCache) since(key string, after uint64, limit int) (evs []Event, complete bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el := c.rooms[key]
+	if el == nil {
+		return nil, false
 	}
-	return nil
+	r := el.Value.(*ring)
+	complete = r.forgot <= after
+	for i := 0; i < r.n && len(evs) < limit; i++ {
+		if ev := r.at(i); ev.Seq > after {
+			evs = append(evs, *ev)
+		}
+	}
+	return evs, complete
 }
 
-// Recent implements History.
-func (h *MemoryHistory) Recent(room string, n int) ([]Event, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	r := h.find(room)
-	if r == nil || n <= 0 {
-		return nil, nil
+// before returns the latest limit events with Seq < before, oldest first,
+// and whether older ones exist (here or forgotten).
+func (c *recentCache) before(key string, before uint64, limit int) (evs []Event, more bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el := c.rooms[key]
+	if el == nil {
+		return nil, false
 	}
-	ordered := append(append([]Event(nil), r.events[r.next:]...), r.events[:r.next]...)
-	if n < len(ordered) {
-		ordered = ordered[len(ordered)-n:]
+	r := el.Value.(*ring)
+	end := r.n
+	for end > 0 && r.at(end-1).Seq >= before {
+		end--
 	}
-	return ordered, nil
+	start := max(0, end-limit)
+	for i := start; i < end; i++ {
+		evs = append(evs, *r.at(i))
+	}
+	return evs, start > 0 || r.forgot > 0
 }
 
-// LastSeq implements History.
-func (h *MemoryHistory) LastSeq(room string) (uint64, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if r := h.find(room); r != nil {
-		return r.last, nil
+// last reports the highest Seq the cache saw for the room, or 0.
+func (c *recentCache) last(key string) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el := c.rooms[key]; el != nil {
+		return el.Value.(*ring).last
 	}
-	return 0, nil
+	return 0
 }

@@ -1,29 +1,45 @@
 package hub
 
 import (
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
 
 // Member is one participant, attached by a front end. Its operations
-// (Join, Part, Say, Act, Rename, Private, Leave) are meant to be called
-// from one goroutine, the front end's reader; Name, Notice and Outbox are
-// safe from any goroutine.
+// (Join, Part, Post, Private, Rename, History, Leave) are meant to be
+// called from one goroutine, the front end's reader; Name, Notice, Fail,
+// Queue and Outbox are safe from any goroutine.
 type Member struct {
-	hub       *Hub
-	addr      string
-	format    atomic.Pointer[formatBox] // may change while others send to it
-	out       *Outbox
-	closeConn func()
-	room      *Room   // owned by the reader goroutine
-	left      bool    // owned by the reader goroutine
-	burst     []Event // reused for Say's events; owned by the reader goroutine
+	hub         *Hub
+	addr        string
+	frontend    string
+	allPresence bool
+	formats     atomic.Pointer[formats] // may change while others send to it
+	focus       atomic.Pointer[Room]    // the room AwayFormat does not apply to
+	out         *Outbox
+	closeConn   func()
+	rooms       []*Room // in join order; owned by the reader goroutine
+	left        bool    // owned by the reader goroutine
+	burst       []Event // reused for Post's events; owned by the reader goroutine
 
 	cutOnce sync.Once
 	cut     atomic.Uint32 // CloseReason set when the hub cut the member off
 
+	seenMu   sync.Mutex
+	seen     [8]string // recent shared presence IDs, so each is seen once; guarded by seenMu
+	seenNext int       // guarded by seenMu
+
 	mu   sync.Mutex
 	name string // guarded by mu (and the hub's index by Hub.mu)
+}
+
+// formats holds a member's renderers so they can change atomically.
+type formats struct {
+	f        Format
+	away     Format
+	personal PersonalFormat
 }
 
 // Name is the member's current name.
@@ -33,15 +49,21 @@ func (m *Member) Name() string {
 	return m.name
 }
 
-// formatBox holds a Format so it can sit in an atomic.Pointer.
-type formatBox struct{ f Format }
-
 // Format is how this member's events are rendered.
-func (m *Member) Format() Format { return m.format.Load().f }
+func (m *Member) Format() Format { return m.formats.Load().f }
 
 // SetFormat changes how this member's events are rendered from now on, as
-// when a client asks for JSON events instead of text lines.
-func (m *Member) SetFormat(f Format) { m.format.Store(&formatBox{f}) }
+// when a client asks for JSON events instead of text lines; events of
+// rooms other than the focus are rendered the same way.
+func (m *Member) SetFormat(f Format) { m.SetFormats(f, nil) }
+
+// SetFormats is SetFormat with a different rendering, away, for events of
+// rooms other than the member's focus; nil renders them with f.
+func (m *Member) SetFormats(f, away Format) {
+	fs := &formats{f: f, away: away}
+	fs.personal, _ = f.(PersonalFormat)
+	m.formats.Store(fs)
+}
 
 // Addr is the peer address given to Attach.
 func (m *Member) Addr() string { return m.addr }
@@ -49,12 +71,47 @@ func (m *Member) Addr() string { return m.addr }
 // Outbox is the queue the front end's writer drains.
 func (m *Member) Outbox() *Outbox { return m.out }
 
-// Room is the member's current room, or "" when it is in none.
-func (m *Member) Room() string {
-	if m.room == nil {
-		return ""
+// Rooms lists the rooms the member is in, in the order it joined them.
+func (m *Member) Rooms() []string {
+	out := make([]string, len(m.rooms))
+	for i, r := range m.rooms {
+		out[i] = r.name
 	}
-	return m.room.name
+	return out
+}
+
+// In reports the display name of the member's room called room, and
+// whether it is in it.
+func (m *Member) In(room string) (string, bool) {
+	if r := m.roomNamed(room); r != nil {
+		return r.name, true
+	}
+	return "", false
+}
+
+func (m *Member) roomNamed(room string) *Room {
+	key := m.hub.names.Fold(room)
+	for _, r := range m.rooms {
+		if r.key == key {
+			return r
+		}
+	}
+	return nil
+}
+
+// SetFocus makes room (one the member is in) the one whose events are
+// rendered with the member's Format; other rooms' events use its
+// AwayFormat. "" clears the focus.
+func (m *Member) SetFocus(room string) {
+	m.focus.Store(m.roomNamed(room))
+}
+
+// Focus is the member's focus room, or "".
+func (m *Member) Focus() string {
+	if r := m.focus.Load(); r != nil {
+		return r.name
+	}
+	return ""
 }
 
 // CutReason reports why the hub cut the member off, or StillConnected.
@@ -66,6 +123,9 @@ func (m *Member) CutReason() CloseReason { return CloseReason(m.cut.Load()) }
 func (m *Member) cutOff(reason CloseReason) {
 	m.cutOnce.Do(func() {
 		m.cut.Store(uint32(reason))
+		if reason == SlowConsumer {
+			m.hub.stats.slowCuts.Add(1)
+		}
 		m.out.drop()
 		go func() {
 			m.hub.log.Warn("member cut off", "member", m.Name(), "remote", m.addr, "reason", reason.String())
@@ -76,139 +136,281 @@ func (m *Member) cutOff(reason CloseReason) {
 	})
 }
 
-// Notice sends text to this member alone as a hub notice.
-// Several texts are sent as several notices, in one write.
-func (m *Member) Notice(texts ...string) {
-	now := m.hub.now()
-	var b []byte
-	for _, t := range texts {
-		b = m.Format().Append(b, &Event{Kind: KindNotice, Text: t, Time: now})
+// firstSight reports whether the member has not yet seen the presence
+// event id stands for: the events a rename or a quit publishes in several
+// rooms share the part of their IDs before '/'.
+func (m *Member) firstSight(id string) bool {
+	base, _, shared := strings.Cut(id, "/")
+	if !shared {
+		return true
 	}
-	m.sendBytes(b)
+	m.seenMu.Lock()
+	defer m.seenMu.Unlock()
+	if slices.Contains(m.seen[:], base) {
+		return false
+	}
+	m.seen[m.seenNext] = base
+	m.seenNext = (m.seenNext + 1) % len(m.seen)
+	return true
 }
 
-// send renders ev for this member and queues it.
-func (m *Member) send(ev *Event) { m.sendBytes(m.Format().Append(nil, ev)) }
-
-// sendBytes queues rendered bytes for this member alone and flushes them.
-func (m *Member) sendBytes(b []byte) {
-	ok, claimed := m.out.push(b)
-	switch {
-	case !ok:
+// queueLocked queues rendered bytes, adding the outbox to fl if the push
+// claimed its writer role. Called under a room lock.
+func (m *Member) queueLocked(b []byte, fl *flushList) {
+	switch m.out.push(b) {
+	case pushFull:
 		m.cutOff(SlowConsumer)
-	case claimed:
+	case pushClaimed:
+		*fl = append(*fl, m.out)
+	}
+	m.hub.stats.deliveries.Add(1)
+	m.hub.stats.bytesQueued.Add(uint64(len(b)))
+}
+
+// pushLocked renders ev for this member alone and queues it (see
+// queueLocked).
+func (m *Member) pushLocked(ev *Event, fl *flushList) {
+	if b := m.renderOne(ev); len(b) > 0 {
+		m.queueLocked(b, fl)
+	}
+}
+
+// failLocked queues an error event (see pushLocked).
+func (m *Member) failLocked(code, text, clientID string, fl *flushList) {
+	m.pushLocked(&Event{Kind: KindError, Code: code, Text: text, ClientID: clientID, Time: m.hub.now()}, fl)
+}
+
+func (m *Member) renderOne(ev *Event) []byte {
+	fs := m.formats.Load()
+	if fs.personal != nil {
+		return m.hub.renderTo(fs.personal, nil, ev, m)
+	}
+	return m.hub.render(fs.f, nil, ev)
+}
+
+// send renders ev for this member alone, queues it and flushes.
+func (m *Member) send(ev *Event) {
+	if b := m.renderOne(ev); len(b) > 0 {
+		m.Queue(b)
+	}
+}
+
+// Queue sends bytes of the front end's own protocol (an IRC numeric, a
+// ping) to this member, in order with its events.
+func (m *Member) Queue(b []byte) {
+	switch m.out.push(b) {
+	case pushFull:
+		m.cutOff(SlowConsumer)
+	case pushClaimed:
 		m.out.flush()
 	}
 }
 
-// Join moves the member into room (leaving its current one) and reports
-// who was already there. Joining the current room changes nothing.
-func (m *Member) Join(room string) (Presence, error) {
-	if !ValidRoom(room) {
-		return Presence{}, ErrBadRoom
-	}
-	if m.room != nil && fold(m.room.name) == fold(room) {
-		names := m.room.names()
-		return Presence{Names: names[:min(len(names), MaxListed)], Total: len(names)}, nil
-	}
-	m.Part()
-	for {
-		r := m.hub.room(room)
-		if p, ok := r.add(m); ok {
-			m.room = r
-			m.hub.log.Debug("join", "member", m.Name(), "room", r.name)
-			return p, nil
+// Notice sends text to this member alone as a hub notice.
+// Several texts are sent as several notices, in one write.
+func (m *Member) Notice(texts ...string) {
+	now := m.hub.now()
+	fs := m.formats.Load()
+	var b []byte
+	for _, t := range texts {
+		ev := &Event{Kind: KindNotice, Text: t, Time: now}
+		if fs.personal != nil {
+			b = m.hub.renderTo(fs.personal, b, ev, m)
+		} else {
+			b = m.hub.render(fs.f, b, ev)
 		}
 	}
-}
-
-// Part leaves the current room, if any.
-func (m *Member) Part() {
-	if m.room != nil {
-		m.room.remove(m, StillConnected)
-		m.room = nil
+	if len(b) > 0 {
+		m.Queue(b)
 	}
 }
 
-// Say sends lines to the member's room, in order. A front end that has
-// several lines at hand passes them together: they are sequenced under one
-// lock and reach each recipient as one write.
-func (m *Member) Say(lines ...string) error { return m.toRoom(KindMessage, lines) }
+// Fail tells this member that a request failed, with a stable code (see
+// ErrorCode) and the client's ID for the request, if it gave one.
+func (m *Member) Fail(code, text, clientID string) {
+	m.send(&Event{Kind: KindError, Code: code, Text: text, ClientID: clientID, Time: m.hub.now()})
+}
 
-// Act sends an action ("/me waves") to the member's room.
-func (m *Member) Act(text string) error { return m.toRoom(KindAction, []string{text}) }
-
-func (m *Member) toRoom(k Kind, lines []string) error {
-	if len(lines) == 0 {
-		return nil
+// Join adds the member to room (it stays in its other rooms) and queues
+// what opt asks for before any live event of the room.
+func (m *Member) Join(room string, opt JoinOptions) (JoinResult, error) {
+	if err := m.hub.names.CheckRoom(room); err != nil {
+		return JoinResult{}, err
 	}
-	if m.room == nil {
+	for {
+		r := m.hub.room(room)
+		res, ok := r.join(m, opt)
+		if !ok {
+			continue // the room was retired meanwhile
+		}
+		if !res.Already {
+			m.rooms = append(m.rooms, r)
+			m.hub.log.Debug("join", "member", m.Name(), "room", r.name)
+		}
+		return res, nil
+	}
+}
+
+// Part leaves room.
+func (m *Member) Part(room string) error {
+	r := m.roomNamed(room)
+	if r == nil {
+		return ErrNotInRoom
+	}
+	m.rooms = slices.DeleteFunc(m.rooms, func(o *Room) bool { return o == r })
+	r.remove(m, Event{Kind: KindLeave, From: m.Name()})
+	return nil
+}
+
+// Say sends lines to room as messages; see Post.
+func (m *Member) Say(room string, lines ...string) error {
+	return m.Post(room, KindMessage, "", lines...)
+}
+
+// Post sends texts to room, in order, as messages or actions (k). A front
+// end that has several lines at hand passes them together: they are
+// numbered under one lock and reach each recipient as one write. The
+// sender gets one ack (for the last), carrying clientID, once they are
+// stored and delivered.
+func (m *Member) Post(room string, k Kind, clientID string, texts ...string) error {
+	if k != KindMessage && k != KindAction {
+		return ErrEmpty
+	}
+	r := m.roomNamed(room)
+	if r == nil {
 		return ErrNotInRoom
 	}
 	name := m.Name()
 	m.burst = m.burst[:0]
-	for _, text := range lines {
-		m.burst = append(m.burst, Event{Kind: k, From: name, Text: text})
+	for _, t := range texts {
+		if t = CleanText(t); t != "" {
+			m.burst = append(m.burst, Event{Kind: k, From: name, Text: t})
+		}
 	}
-	m.room.publish(m.burst, m)
+	if len(m.burst) == 0 {
+		return ErrEmpty
+	}
+	r.publish(m.burst, m, clientID)
 	clear(m.burst) // let the texts go
 	return nil
 }
 
-// Private sends text to the member named to, wherever it is.
-func (m *Member) Private(to, text string) error {
-	t := m.hub.lookup(to)
-	if t == nil {
-		return ErrNoSuchMember
+// Private sends text to the member named to, wherever it is. It is
+// stored, when the hub has a Log, before it is delivered.
+func (m *Member) Private(to, text, clientID string) error {
+	text = CleanText(text)
+	if text == "" {
+		return ErrEmpty
 	}
-	t.send(&Event{Kind: KindPrivate, From: m.Name(), To: t.Name(), Text: text, Time: m.hub.now()})
+	h := m.hub
+	t := h.lookup(to)
+	ev := Event{Kind: KindPrivate, From: m.Name(), To: to, Text: text, ID: h.newID(), Origin: h.cfg.ID, Time: h.now()}
+	if t != nil {
+		ev.To = t.Name()
+	}
+	deliver := func(err error) {
+		if err != nil {
+			m.Fail(ErrorCode(ErrNotStored), ErrNotStored.Error(), clientID)
+			return
+		}
+		if t != nil {
+			t.send(&ev)
+		}
+		m.send(&Event{Kind: KindAck, ID: ev.ID, ClientID: clientID, Time: ev.Time})
+	}
+	switch {
+	case t == nil && h.cfg.Sequencer == nil:
+		return ErrNoSuchMember
+	case t == nil:
+		h.safeOrder([]Event{ev}, func(err error) {
+			if err != nil {
+				m.Fail(ErrorCode(ErrUnavailable), ErrUnavailable.Error(), clientID)
+				return
+			}
+			m.send(&Event{Kind: KindAck, ID: ev.ID, ClientID: clientID, Time: ev.Time})
+		})
+	case h.cfg.Log != nil && h.cfg.Sequencer == nil:
+		h.safeAppend([]Event{ev}, deliver)
+	default:
+		deliver(nil)
+	}
 	return nil
 }
 
-// Rename changes the member's name; names are unique without regard to case.
+// Rename changes the member's name. Each member sharing a room with it
+// sees the rename once.
 func (m *Member) Rename(name string) error {
-	if !ValidName(name) {
-		return ErrBadName
-	}
 	h := m.hub
-	h.mu.Lock()
-	old := m.Name()
-	if o, taken := h.members[fold(name)]; taken && o != m {
-		h.mu.Unlock()
-		return ErrNameTaken
+	if err := h.names.CheckName(name); err != nil {
+		return err
 	}
-	delete(h.members, fold(old))
-	h.members[fold(name)] = m
+	old := m.Name()
+	if old == name {
+		return nil
+	}
+	if h.names.Fold(old) != h.names.Fold(name) {
+		if err := h.claim(name, m); err != nil {
+			return err
+		}
+		h.release(old, m)
+	}
 	m.mu.Lock()
 	m.name = name
 	m.mu.Unlock()
-	h.mu.Unlock()
 	h.log.Info("rename", "from", old, "to", name, "remote", m.addr)
-	if m.room != nil && old != name {
-		m.room.announce(&Event{Kind: KindRename, From: old, Text: name}, m)
+	m.everywhere(Event{Kind: KindRename, From: old, Text: name})
+	if len(m.rooms) == 0 && m.allPresence {
+		m.send(&Event{Kind: KindRename, From: old, Text: name, Time: h.now()})
 	}
 	return nil
 }
 
-// Who lists the names in the member's room.
-func (m *Member) Who() ([]string, error) {
-	if m.room == nil {
-		return nil, ErrNotInRoom
+// everywhere publishes a presence event in each of the member's rooms,
+// with IDs that share one base, so that each observer sees it once.
+func (m *Member) everywhere(ev Event) {
+	base := m.hub.newID()
+	for _, r := range m.rooms {
+		e := ev
+		e.ID = base + "/" + r.key
+		r.publish([]Event{e}, m, "")
 	}
-	return m.room.names(), nil
 }
 
-// History returns up to n recent events of the member's room.
-func (m *Member) History(n int) ([]Event, error) {
-	if m.room == nil {
+// Who lists the names in room.
+func (m *Member) Who(room string) ([]string, error) {
+	r := m.roomNamed(room)
+	if r == nil {
 		return nil, ErrNotInRoom
 	}
-	return m.hub.cfg.History.Recent(m.room.name, n)
+	return r.names(), nil
 }
 
-// Leave removes the member from its room and the hub, announcing why, and
-// closes its outbox so the writer can flush what is queued and stop.
-// Calling it again does nothing.
+// HistoryQuery asks for past events of a room: those after After (if
+// set), else the latest before Before (0: the latest of all), at most
+// Limit (1..1000; 0 means 20).
+type HistoryQuery struct {
+	Before, After uint64
+	Limit         int
+}
+
+// History queues one KindHistory event answering q to the member.
+func (m *Member) History(room string, q HistoryQuery) error {
+	r := m.roomNamed(room)
+	if r == nil {
+		return ErrNotInRoom
+	}
+	b := r.history(q)
+	if m.CutReason() != StillConnected {
+		return nil // gone meanwhile: render nothing
+	}
+	m.send(&Event{Kind: KindHistory, Room: r.name, Time: m.hub.now(), Batch: b})
+	return nil
+}
+
+// Leave removes the member from its rooms and the hub, announcing why
+// once to each member who shared a room with it, and closes its outbox so
+// the writer can flush what is queued and stop. Calling it again does
+// nothing.
 func (m *Member) Leave(reason CloseReason) {
 	if m.left {
 		return
@@ -217,28 +419,13 @@ func (m *Member) Leave(reason CloseReason) {
 	if cut := m.CutReason(); cut != StillConnected {
 		reason = cut
 	}
-	if m.room != nil {
-		m.room.remove(m, reason)
-		m.room = nil
+	name := m.Name()
+	base := m.hub.newID()
+	for _, r := range m.rooms {
+		r.remove(m, Event{Kind: KindLeave, From: name, Reason: reason, ID: base + "/" + r.key})
 	}
-	h := m.hub
-	h.mu.Lock()
-	if h.members[fold(m.Name())] == m {
-		delete(h.members, fold(m.Name()))
-	}
-	h.mu.Unlock()
+	m.rooms = nil
+	m.hub.release(name, m)
 	m.out.Close()
-	h.log.Info("leave", "member", m.Name(), "remote", m.addr, "reason", reason.String())
-}
-
-// Disconnect cuts the member off for reason, as the hub does with slow
-// consumers: queued output is dropped and the connection closed. Front ends
-// call it when a write fails.
-func (m *Member) Disconnect(reason CloseReason) { m.cutOff(reason) }
-
-// Replay queues events (such as history) to this member alone.
-func (m *Member) Replay(events []Event) {
-	for i := range events {
-		m.send(&events[i])
-	}
+	m.hub.log.Info("leave", "member", name, "remote", m.addr, "reason", reason.String())
 }

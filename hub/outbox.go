@@ -96,6 +96,7 @@ type Outbox struct {
 	closed   bool   // no more pushes; guarded by mu
 	dropped  bool   // pending bytes thrown away; guarded by mu
 	finished bool   // done is closed; guarded by mu
+	inflight int    // bytes taken by the writer, not yet written; guarded by mu
 }
 
 func newOutbox(limit int, p Peer, fail func(CloseReason)) *Outbox {
@@ -105,27 +106,46 @@ func newOutbox(limit int, p Peer, fail func(CloseReason)) *Outbox {
 	}
 }
 
-// push appends b. It returns ok=false, and pushes nothing, when the outbox
-// is closed or b would take it past its limit. claimed=true hands the
-// caller the writer role: it must call flush, after releasing its locks.
-func (o *Outbox) push(b []byte) (ok, claimed bool) {
+// pushResult says what became of a push.
+type pushResult uint8
+
+const (
+	pushQueued  pushResult = iota // queued; a writer is already on it
+	pushClaimed                   // queued, and the caller now holds the writer role: it must call flush after releasing its locks
+	pushFull                      // refused: the outbox is over its limit (a slow consumer)
+	pushClosed                    // refused: the outbox is closed; not an error
+)
+
+// push appends b. The limit counts what is queued and what a writer is
+// writing, so a stalled member holds at most about limit bytes; a single
+// block larger than the limit is still taken when nothing else is queued,
+// so one large burst never cuts off a healthy reader.
+func (o *Outbox) push(b []byte) pushResult {
 	o.mu.Lock()
-	if o.closed || len(o.buf)+len(b) > o.limit {
+	if o.closed {
 		o.mu.Unlock()
-		return false, false
+		return pushClosed
+	}
+	held := len(o.buf) + o.inflight
+	if held > 0 && held+len(b) > o.limit {
+		o.mu.Unlock()
+		return pushFull
 	}
 	wasEmpty := len(o.buf) == 0
 	if o.buf == nil {
 		o.buf = getBuf()
 	}
 	o.buf = append(o.buf, b...)
-	claimed = !o.writing
+	claimed := !o.writing
 	o.writing = true
 	o.mu.Unlock()
-	if !claimed && wasEmpty {
+	if claimed {
+		return pushClaimed
+	}
+	if wasEmpty {
 		o.signal() // a lingering writer goroutine may be waiting
 	}
-	return true, claimed
+	return pushQueued
 }
 
 func (o *Outbox) signal() {
@@ -164,6 +184,7 @@ func (o *Outbox) flush() {
 func (o *Outbox) take() (b []byte, ok bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.inflight = 0
 	if len(o.buf) == 0 || o.dropped {
 		o.writing = false
 		putBuf(o.buf)
@@ -174,11 +195,16 @@ func (o *Outbox) take() (b []byte, ok bool) {
 	}
 	b, o.buf = o.buf, o.spare[:0]
 	o.spare = nil
+	o.inflight = len(b)
 	return b, true
 }
 
-// recycle keeps a written buffer as the next one, unless it grew too big.
+// recycle keeps a written buffer as the next one, unless it grew too big,
+// and stops counting it against the limit.
 func (o *Outbox) recycle(b []byte) {
+	o.mu.Lock()
+	o.inflight = 0
+	o.mu.Unlock()
 	if cap(b) <= keepWhileBusy {
 		o.spare = b
 	}
@@ -275,10 +301,3 @@ func (o *Outbox) drop() {
 // Done is closed when the outbox is closed and everything queued has been
 // written (or dropped).
 func (o *Outbox) Done() <-chan struct{} { return o.done }
-
-// Pending reports how many bytes wait to be written.
-func (o *Outbox) Pending() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.buf)
-}

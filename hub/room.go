@@ -1,8 +1,10 @@
 package hub
 
 import (
+	"math"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -48,17 +50,28 @@ func flushAll(outboxes []*Outbox) {
 	}
 }
 
-// Room is a named group of members that hear each other.
+// Room is a named group of members that hear each other. Its events pass
+// three steps, in sequence order: numbered (by the room, or by the
+// Sequencer), stored (by the Log, when there is one), applied (cached,
+// delivered, acknowledged). See the package documentation.
 type Room struct {
 	hub  *Hub
 	name string
+	key  string // folded name
 
-	mu      sync.Mutex
-	members []*Member   // guarded by mu
-	seq     uint64      // last sequence number used; guarded by mu
-	dead    bool        // removed from the hub after its last member left; guarded by mu
-	renders []rendering // per-event render cache, reused; guarded by mu
-	nrender int         // valid entries in renders; guarded by mu
+	mu        sync.Mutex
+	members   []*Member         // guarded by mu
+	seq       uint64            // last sequence number given or applied; guarded by mu
+	applied   uint64            // last sequence number delivered; guarded by mu
+	dead      bool              // removed from the hub; guarded by mu
+	pending   []*batch          // numbered, awaiting the Log, in order; guarded by mu
+	submitted int               // pending[:submitted] were handed to the Log; guarded by mu
+	appending bool              // someone hands pending batches to the Log; guarded by mu
+	acks      map[string]ackTo  // Sequencer: event ID awaiting its ack; guarded by mu
+	remote    map[string]string // Sequencer: members on other hubs, by folded name; guarded by mu
+	renders   []rendering       // per-burst render cache, reused; guarded by mu
+	nrender   int               // valid entries in renders; guarded by mu
+	scratch   []byte            // personal renderings; guarded by mu
 }
 
 type rendering struct {
@@ -66,12 +79,22 @@ type rendering struct {
 	b []byte
 }
 
-func newRoom(h *Hub, name string) *Room {
-	r := &Room{hub: h, name: name}
-	if last, err := h.cfg.History.LastSeq(name); err == nil {
-		r.seq = last
-	}
-	return r
+// batch is a run of events of one room on its way through the Log.
+type batch struct {
+	events   []Event
+	from     *Member // the sender, to acknowledge or tell of a failure
+	clientID string
+	done     bool
+	err      error
+}
+
+type ackTo struct {
+	m        *Member
+	clientID string
+}
+
+func newRoom(h *Hub, name, key string, last uint64) *Room {
+	return &Room{hub: h, name: name, key: key, seq: last, applied: last}
 }
 
 // Name is the room's display name.
@@ -80,154 +103,260 @@ func (r *Room) Name() string { return r.name }
 func (r *Room) size() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.members)
+	return len(r.members) + len(r.remote)
 }
 
-// Presence describes who was in a room when a member joined it.
-type Presence struct {
-	Names []string // some of those already there: at most MaxListed
-	Total int      // how many were there
-}
-
-// MaxListed bounds the names a Presence lists.
-const MaxListed = 20
-
-// add puts m in the room, announces it to the others and reports who was
-// there. ok is false if the room died meanwhile.
-func (r *Room) add(m *Member) (p Presence, ok bool) {
-	fl := newFlushList()
-	defer fl.run()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.dead {
-		return p, false
-	}
-	p.Total = len(r.members)
-	for _, o := range r.members[:min(len(r.members), MaxListed)] {
-		p.Names = append(p.Names, o.Name())
-	}
-	r.members = append(r.members, m)
-	r.announceLocked(&Event{Kind: KindJoin, From: m.Name()}, m, fl)
-	return p, true
-}
-
-// announceLocked publishes a join, leave or rename unless the room is too
-// big for announcements. r.mu must be held.
-func (r *Room) announceLocked(ev *Event, from *Member, fl *flushList) {
-	if limit := r.hub.cfg.AnnounceLimit; limit < 0 || len(r.members) <= limit {
-		r.publishLocked(ev, from, fl)
-	}
-}
-
-// remove takes m out of the room, announcing why unless the hub is
-// closing, and retires the room when it empties.
-func (r *Room) remove(m *Member, reason CloseReason) {
-	fl := newFlushList()
-	defer fl.run()
-	r.mu.Lock()
-	i := slices.Index(r.members, m)
-	if i < 0 {
-		r.mu.Unlock()
-		return
-	}
-	r.members = slices.Delete(r.members, i, i+1)
-	if !r.hub.closing.Load() {
-		r.announceLocked(&Event{Kind: KindLeave, From: m.Name(), Reason: reason}, m, fl)
-	}
-	empty := len(r.members) == 0
-	r.mu.Unlock()
-	if empty {
-		r.hub.retire(r)
-	}
-}
-
-// announce is announceLocked for callers without the lock.
-func (r *Room) announce(ev *Event, from *Member) {
+// publish numbers events from one member (or none) and sends them on
+// their way: delivered at once without a Log, after it stores them with
+// one, after the Sequencer orders them in a cluster. Then it flushes.
+func (r *Room) publish(events []Event, from *Member, clientID string) {
 	fl := newFlushList()
 	r.mu.Lock()
-	r.announceLocked(ev, from, fl)
-	r.mu.Unlock()
-	fl.run()
-}
-
-// publish sequences a burst of events from one member and delivers them,
-// as one block per recipient, to every member but from; then it flushes.
-func (r *Room) publish(burst []Event, from *Member) {
-	fl := newFlushList()
-	r.mu.Lock()
-	for i := range burst {
-		r.recordLocked(&burst[i])
-	}
-	r.fanOutLocked(burst, from, fl)
+	next := r.submitLocked(events, from, clientID, fl)
 	r.mu.Unlock()
 	// Before writing inline, let other publishers that are ready run
 	// first: what they add to the outboxes this one claimed goes out in the
 	// same writes, so a busy room makes fewer, larger writes. An idle
-	// scheduler returns at once. (Outboxes with writer goroutines are not
-	// claimed, and yielding to those goroutines would only shrink batches.)
+	// scheduler returns at once.
 	if len(*fl) > 0 {
 		runtime.Gosched()
 	}
 	fl.run()
+	if next != nil {
+		next()
+	}
 }
 
-// publishLocked sequences, stores and fans out one event. r.mu must be
-// held; the caller runs fl after releasing it.
-func (r *Room) publishLocked(ev *Event, from *Member, fl *flushList) {
-	r.recordLocked(ev)
-	r.fanOutLocked([]Event{*ev}, from, fl)
-}
-
-// recordLocked gives ev the room's next sequence number and hands it to
-// the history and the bus. r.mu must be held.
-func (r *Room) recordLocked(ev *Event) {
-	r.seq++
-	ev.Seq, ev.Room = r.seq, r.name
-	if ev.Time.IsZero() {
-		ev.Time = r.hub.now()
-	}
-	if err := r.hub.cfg.History.Append(ev); err != nil {
-		r.hub.log.Warn("history append failed", "room", r.name, "err", err)
-	}
-	if bus := r.hub.cfg.Bus; bus != nil {
-		if err := bus.Publish(ev); err != nil {
-			r.hub.log.Warn("bus publish failed", "room", r.name, "err", err)
+// submitLocked numbers events (unless a Sequencer will) and applies them
+// or queues them for the Log or the Sequencer; the returned func, if any,
+// must run after r.mu is released. r.mu must be held.
+func (r *Room) submitLocked(events []Event, from *Member, clientID string, fl *flushList) func() {
+	h := r.hub
+	for i := range events {
+		ev := &events[i]
+		ev.Room = r.name
+		if ev.ID == "" {
+			ev.ID = h.newID()
+		}
+		ev.Origin = h.cfg.ID
+		if ev.Time.IsZero() {
+			ev.Time = h.now()
 		}
 	}
+	if h.cfg.Sequencer != nil {
+		return r.orderLocked(events, from, clientID)
+	}
+	for i := range events {
+		r.seq++
+		events[i].Seq = r.seq
+	}
+	if h.cfg.Log == nil {
+		r.applyLocked(events, from, clientID, fl)
+		return nil
+	}
+	r.pending = append(r.pending, &batch{events: slices.Clone(events), from: from, clientID: clientID})
+	h.stats.logPending.Add(int64(len(events)))
+	if r.appending {
+		return nil
+	}
+	r.appending = true
+	return r.appendPending
 }
 
-// deliverRemote fans out an event sequenced by another hub.
-func (r *Room) deliverRemote(ev *Event) {
+// appendPending hands pending batches to the Log, one at a time and in
+// order, until none is left. It holds the appending role.
+func (r *Room) appendPending() {
+	for {
+		r.mu.Lock()
+		if r.submitted == len(r.pending) {
+			r.appending = false
+			r.mu.Unlock()
+			return
+		}
+		b := r.pending[r.submitted]
+		r.submitted++
+		r.mu.Unlock()
+		r.hub.safeAppend(b.events, func(err error) { r.stored(b, err) })
+	}
+}
+
+// stored is the Log's answer for b: batches at the head of the queue that
+// are done are applied (or refused) in order.
+func (r *Room) stored(b *batch, err error) {
+	h := r.hub
 	fl := newFlushList()
 	r.mu.Lock()
-	r.seq = max(r.seq, ev.Seq)
-	r.fanOutLocked([]Event{*ev}, nil, fl)
+	b.done, b.err = true, err
+	for len(r.pending) > 0 && r.pending[0].done {
+		b := r.pending[0]
+		r.pending[0] = nil
+		r.pending = r.pending[1:]
+		r.submitted--
+		h.stats.logPending.Add(-int64(len(b.events)))
+		if b.err != nil {
+			h.stats.logFailures.Add(1)
+			h.log.Warn("log: events not stored", "room", r.name, "events", len(b.events), "err", b.err)
+			if b.from != nil {
+				b.from.failLocked(ErrorCode(ErrNotStored), ErrNotStored.Error(), b.clientID, fl)
+			}
+			continue
+		}
+		r.applyLocked(b.events, b.from, b.clientID, fl)
+	}
+	retire := len(r.members) == 0 && len(r.pending) == 0
+	r.mu.Unlock()
+	fl.run()
+	if retire {
+		h.retire(r)
+	}
+}
+
+// orderLocked registers the sender's ack and returns the call that hands
+// events to the Sequencer. r.mu must be held.
+func (r *Room) orderLocked(events []Event, from *Member, clientID string) func() {
+	last := events[len(events)-1].ID
+	if from != nil && !events[0].Kind.IsPresence() {
+		if r.acks == nil {
+			r.acks = map[string]ackTo{}
+		}
+		r.acks[last] = ackTo{from, clientID}
+	}
+	events = slices.Clone(events)
+	return func() {
+		r.hub.safeOrder(events, func(err error) {
+			if err == nil {
+				return
+			}
+			r.mu.Lock()
+			delete(r.acks, last)
+			r.mu.Unlock()
+			r.hub.log.Warn("sequencer: events not ordered", "room", r.name, "err", err)
+			if from != nil {
+				from.Fail(ErrorCode(ErrUnavailable), ErrUnavailable.Error(), clientID)
+			}
+		})
+	}
+}
+
+// applyOrdered applies events the Sequencer ordered, skipping any already
+// applied, and acknowledges this hub's senders.
+func (r *Room) applyOrdered(events []Event) {
+	fl := newFlushList()
+	r.mu.Lock()
+	for i := range events {
+		ev := &events[i]
+		if ev.Seq <= r.applied {
+			continue
+		}
+		r.seq = max(r.seq, ev.Seq)
+		r.trackRemoteLocked(ev)
+		to, ok := r.acks[ev.ID]
+		delete(r.acks, ev.ID)
+		var from *Member
+		if ok {
+			from = to.m
+		} else if ev.Origin == r.hub.cfg.ID {
+			from = r.hub.lookup(ev.From) // our member's presence or message, acknowledged elsewhere
+		}
+		r.applyLocked(events[i:i+1], from, to.clientID, fl)
+	}
 	r.mu.Unlock()
 	fl.run()
 }
 
-// fanOutLocked renders the burst once per format and queues it to every
-// member but from, adding the outboxes it must flush to fl. r.mu must be
-// held.
-func (r *Room) fanOutLocked(burst []Event, from *Member, fl *flushList) {
+// trackRemoteLocked keeps the roster of members on other hubs from their
+// presence events. r.mu must be held.
+func (r *Room) trackRemoteLocked(ev *Event) {
+	if ev.Origin == r.hub.cfg.ID || !ev.Kind.IsPresence() {
+		return
+	}
+	if r.remote == nil {
+		r.remote = map[string]string{}
+	}
+	names := r.hub.names
+	switch ev.Kind {
+	case KindJoin:
+		r.remote[names.Fold(ev.From)] = ev.From
+	case KindLeave:
+		delete(r.remote, names.Fold(ev.From))
+	case KindRename:
+		delete(r.remote, names.Fold(ev.From))
+		r.remote[names.Fold(ev.Text)] = ev.Text
+	}
+}
+
+// applyLocked caches events, delivers them to the members and
+// acknowledges the sender. r.mu must be held; the caller runs fl after
+// releasing it.
+func (r *Room) applyLocked(events []Event, from *Member, clientID string, fl *flushList) {
+	h := r.hub
+	last := &events[len(events)-1]
+	r.applied = last.Seq
+	h.recent.append(r.key, events)
+	r.fanOutLocked(events, from, fl)
+	if from != nil && !last.Kind.IsPresence() {
+		h.stats.messagesIn.Add(uint64(len(events)))
+		from.pushLocked(&Event{Kind: KindAck, Room: r.name, Seq: last.Seq, ID: last.ID, ClientID: clientID, Time: last.Time}, fl)
+	}
+}
+
+// fanOutLocked renders the burst once per format and queues it to the
+// members, adding the outboxes it must flush to fl. Messages skip their
+// sender (who gets an ack); presence reaches the member itself only if it
+// asked for all presence, and members of big rooms only then too. A
+// member sees a presence event shared by several rooms (a rename, a quit)
+// once. r.mu must be held.
+func (r *Room) fanOutLocked(events []Event, from *Member, fl *flushList) {
 	r.nrender = 0
-	for _, m := range r.members {
-		if m == from {
-			continue
+	presence := events[0].Kind.IsPresence()
+	limit := r.hub.cfg.AnnounceLimit
+	quietPresence := presence && limit >= 0 && len(r.members) > limit
+	sawFrom := false
+	deliver := func(m *Member) {
+		if presence && !m.firstSight(events[0].ID) {
+			return
 		}
-		ok, claimed := m.out.push(r.renderLocked(m.Format(), burst))
-		switch {
-		case !ok:
-			m.cutOff(SlowConsumer)
-		case claimed:
-			*fl = append(*fl, m.out)
+		if b := r.renderFor(m, events); len(b) > 0 {
+			m.queueLocked(b, fl)
 		}
 	}
+	for _, m := range r.members {
+		if m == from {
+			sawFrom = true
+			if !presence || !m.allPresence {
+				continue
+			}
+		}
+		if quietPresence && !m.allPresence {
+			continue
+		}
+		deliver(m)
+	}
+	if presence && from != nil && !sawFrom && from.allPresence {
+		deliver(from) // a member that just left still sees its own part
+	}
+}
+
+// renderFor returns the burst as m must receive it. r.mu must be held.
+func (r *Room) renderFor(m *Member, events []Event) []byte {
+	fs := m.formats.Load()
+	if fs.personal != nil {
+		r.scratch = r.scratch[:0]
+		for i := range events {
+			r.scratch = r.hub.renderTo(fs.personal, r.scratch, &events[i], m)
+		}
+		return r.scratch
+	}
+	f := fs.f
+	if fs.away != nil && m.focus.Load() != r {
+		f = fs.away
+	}
+	return r.renderLocked(f, events)
 }
 
 // renderLocked returns the burst encoded in f, encoding it at most once
 // per publish. r.mu must be held.
-func (r *Room) renderLocked(f Format, burst []Event) []byte {
+func (r *Room) renderLocked(f Format, events []Event) []byte {
 	for i := range r.nrender {
 		if r.renders[i].f == f {
 			return r.renders[i].b
@@ -239,32 +368,233 @@ func (r *Room) renderLocked(f Format, burst []Event) []byte {
 	rr := &r.renders[r.nrender]
 	r.nrender++
 	rr.f, rr.b = f, rr.b[:0]
-	for i := range burst {
-		rr.b = f.Append(rr.b, &burst[i])
+	for i := range events {
+		rr.b = r.hub.render(f, rr.b, &events[i])
 	}
 	return rr.b
 }
 
-// names lists the members' names.
+// names lists the members' names, sorted, those on other hubs included.
 func (r *Room) names() []string {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]string, len(r.members))
-	for i, m := range r.members {
-		out[i] = m.Name()
+	out := make([]string, 0, len(r.members)+len(r.remote))
+	for _, m := range r.members {
+		out = append(out, m.Name())
 	}
-	slices.SortFunc(out, compareFold)
+	for _, n := range r.remote {
+		out = append(out, n)
+	}
+	r.mu.Unlock()
+	fold := r.hub.names.Fold
+	slices.SortFunc(out, func(a, b string) int { return strings.Compare(fold(a), fold(b)) })
 	return out
 }
 
-// retire removes an empty room from the hub so unused names cost nothing.
-func (h *Hub) retire(r *Room) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+// has reports whether m is a member. r.mu must be held.
+func (r *Room) hasLocked(m *Member) bool { return slices.Contains(r.members, m) }
+
+// resumeLimit bounds the events one join or history request returns.
+const resumeLimit = 5000
+
+// JoinOptions say what a joining member receives before live events.
+type JoinOptions struct {
+	// Resume asks for exactly the events with Seq > After, then live
+	// events: no gap, no duplicate.
+	Resume bool
+	After  uint64
+	// Recent, without Resume, asks for up to this many of the latest
+	// events (at most 1000).
+	Recent int
+}
+
+// JoinResult tells a joiner who was there.
+type JoinResult struct {
+	Room    string   // the room's display name
+	Names   []string // some of those already there: at most MaxListed
+	Total   int      // how many were there
+	Already bool     // the member was in the room before
+}
+
+// MaxListed bounds the names a JoinResult lists.
+const MaxListed = 20
+
+// join adds m (unless it is there already), queues its history batch, and
+// publishes its join. ok is false if the room died meanwhile.
+func (r *Room) join(m *Member, opt JoinOptions) (res JoinResult, ok bool) {
+	h := r.hub
+	var pre prefetched
+	fl := newFlushList()
+	for attempt := 0; ; attempt++ {
+		r.prefetch(opt, &pre)
+		r.mu.Lock()
+		if r.dead {
+			r.mu.Unlock()
+			fl.run()
+			return res, false
+		}
+		b, gap := r.historyLocked(opt, &pre)
+		if gap && attempt < 5 {
+			r.mu.Unlock() // the cache forgot what the Log read ends before: read on
+			continue
+		}
+		if b != nil {
+			b.Complete = b.Complete && !gap
+			m.pushLocked(&Event{Kind: KindHistory, Room: r.name, Time: h.now(), Batch: b}, fl)
+		}
+		break
+	}
+	res = JoinResult{Room: r.name, Already: r.hasLocked(m)}
+	var next func()
+	if !res.Already {
+		res.Total = len(r.members) + len(r.remote)
+		for _, o := range r.members[:min(len(r.members), MaxListed)] {
+			res.Names = append(res.Names, o.Name())
+		}
+		r.members = append(r.members, m)
+		next = r.submitLocked([]Event{{Kind: KindJoin, From: m.Name()}}, m, "", fl)
+	}
+	r.mu.Unlock()
+	fl.run()
+	if next != nil {
+		next()
+	}
+	return res, true
+}
+
+// prefetched is what a join read from the Log before taking the room lock.
+type prefetched struct {
+	events []Event
+	full   bool // the Log had more than resumeLimit to give
+	err    error
+}
+
+// prefetch reads from the Log, outside the room lock, the part of a
+// join's history the memory cache may no longer hold, continuing after
+// what pre already holds.
+func (r *Room) prefetch(opt JoinOptions, pre *prefetched) {
+	h := r.hub
+	if h.cfg.Log == nil || pre.err != nil || pre.full {
+		return
+	}
+	after := opt.After
+	if n := len(pre.events); n > 0 {
+		after = pre.events[n-1].Seq
+	}
+	switch {
+	case opt.Resume:
+		if _, complete := h.recent.since(r.key, after, 1); complete {
+			return
+		}
+		evs, err := h.safeSince(r.name, after, resumeLimit-len(pre.events))
+		pre.events, pre.err = append(pre.events, evs...), err
+		pre.full = len(pre.events) >= resumeLimit
+	case opt.Recent > 0 && len(pre.events) == 0:
+		want := min(opt.Recent, 1000)
+		if evs, more := h.recent.before(r.key, math.MaxUint64, want); len(evs) == want || !more && len(evs) > 0 {
+			return
+		}
+		pre.events, pre.err = h.safeBefore(r.name, math.MaxUint64, want)
+	}
+}
+
+// historyLocked assembles a join's history: what was prefetched from the
+// Log, then from the cache whatever came after it, up to the last applied
+// event, so live events follow with no gap. gap reports that the cache
+// has forgotten events after the prefetched ones, so the Log must be read
+// further. r.mu must be held.
+func (r *Room) historyLocked(opt JoinOptions, pre *prefetched) (b *Batch, gap bool) {
+	h := r.hub
+	if !opt.Resume && opt.Recent <= 0 {
+		return nil, false
+	}
+	b = &Batch{Complete: pre.err == nil}
+	after := opt.After
+	if !opt.Resume {
+		evs, more := h.recent.before(r.key, math.MaxUint64, min(opt.Recent, 1000))
+		if pre.err == nil && len(pre.events) > len(evs) {
+			tail, _ := h.recent.since(r.key, pre.events[len(pre.events)-1].Seq, resumeLimit)
+			evs, more = append(slices.Clone(pre.events), tail...), true
+		}
+		b.Events, b.More = evs, more
+		return b, false
+	}
+	if n := len(pre.events); n > 0 {
+		b.Events = slices.Clone(pre.events)
+		after = pre.events[n-1].Seq
+	}
+	if pre.full {
+		b.Complete = false // more were missed than one resume returns
+		return b, false
+	}
+	evs, complete := h.recent.since(r.key, after, resumeLimit-len(b.Events))
+	if !complete && after < r.applied {
+		if h.cfg.Log == nil || pre.err != nil {
+			b.Complete = false // forgotten, with no Log to ask
+		} else {
+			return b, true
+		}
+	}
+	b.Events = append(b.Events, evs...)
+	return b, false
+}
+
+// history answers a history request of a member of the room.
+func (r *Room) history(q HistoryQuery) *Batch {
+	h := r.hub
+	limit := q.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = min(max(limit, 20), 1000)
+	}
+	b := &Batch{Complete: true}
+	if q.After > 0 {
+		b.Events, b.Complete = h.recent.since(r.key, q.After, limit)
+		if !b.Complete && h.cfg.Log != nil {
+			if evs, err := h.safeSince(r.name, q.After, limit); err == nil {
+				b.Events, b.Complete = evs, true
+			}
+		}
+		return b
+	}
+	before := q.Before
+	if before == 0 {
+		before = math.MaxUint64
+	}
+	b.Events, b.More = h.recent.before(r.key, before, limit)
+	if len(b.Events) < limit && b.More && h.cfg.Log != nil {
+		if evs, err := h.safeBefore(r.name, before, limit+1); err == nil {
+			b.More = len(evs) > limit
+			b.Events = evs[max(0, len(evs)-limit):]
+		}
+	}
+	return b
+}
+
+// remove takes m out of the room and publishes its leave (unless the hub
+// is closing), retiring the room when it empties.
+func (r *Room) remove(m *Member, ev Event) {
+	fl := newFlushList()
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.members) == 0 && h.rooms[fold(r.name)] == r {
-		r.dead = true
-		delete(h.rooms, fold(r.name))
+	i := slices.Index(r.members, m)
+	if i < 0 {
+		r.mu.Unlock()
+		fl.run()
+		return
+	}
+	r.members = slices.Delete(r.members, i, i+1)
+	if m.focus.Load() == r {
+		m.focus.Store(nil)
+	}
+	var next func()
+	if !r.hub.closing.Load() {
+		next = r.submitLocked([]Event{ev}, m, "", fl)
+	}
+	empty := len(r.members) == 0 && len(r.pending) == 0
+	r.mu.Unlock()
+	fl.run()
+	if next != nil {
+		next()
+	}
+	if empty {
+		r.hub.retire(r)
 	}
 }

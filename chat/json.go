@@ -1,0 +1,203 @@
+package chat
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hubcat/hubcat/hub"
+	"github.com/hubcat/hubcat/line"
+)
+
+// ProtocolVersion is the JSON event protocol's version (docs/PROTOCOL.md).
+const ProtocolVersion = 1
+
+// jsonCommand is a client command of the JSON protocol. Unknown fields
+// are refused, so a client learns that this hub does not understand it.
+type jsonCommand struct {
+	Cmd     string  `json:"cmd"`
+	ID      string  `json:"id"`
+	Version int     `json:"version"`
+	Nick    string  `json:"nick"`
+	Name    string  `json:"name"`
+	Room    string  `json:"room"`
+	To      string  `json:"to"`
+	Text    string  `json:"text"`
+	After   *uint64 `json:"after"`
+	Before  uint64  `json:"before"`
+	Limit   int     `json:"limit"`
+}
+
+// maxClientID bounds the ID a client gives a command.
+const maxClientID = 64
+
+// jsonRecent is how many recent events a JSON client gets on joining.
+const jsonRecent = 50
+
+// startJSON switches the connection to the JSON protocol and says hello.
+func (s *session) startJSON(clientID string) {
+	s.json = true
+	s.m.SetFormat(JSONFormat)
+	s.sendJSON(map[string]any{
+		"type": "hello", "version": ProtocolVersion, "server": "hubcat", "name": s.m.Name(),
+		"rooms": s.m.Rooms(), "client_id": clientID, "time": s.now(),
+	})
+}
+
+func (s *session) now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
+
+// sendJSON queues one protocol object of the front end's own.
+func (s *session) sendJSON(v any) { s.m.Queue(appendJSON(nil, v)) }
+
+// jsonLine runs one JSON command line; it reports whether the member quit.
+func (s *session) jsonLine(text []byte) (quit bool) {
+	var c jsonCommand
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		code := "bad_json"
+		if strings.HasPrefix(err.Error(), "json: unknown field") {
+			code = "unknown_field"
+		}
+		s.m.Fail(code, err.Error(), clientIDOf(text))
+		return false
+	}
+	if len(c.ID) > maxClientID {
+		s.m.Fail("bad_json", fmt.Sprintf("id is over %d bytes", maxClientID), "")
+		return false
+	}
+	return s.jsonCommand(&c)
+}
+
+// clientIDOf digs the id out of a command that failed to decode, so the
+// error can still name it.
+func clientIDOf(text []byte) string {
+	var c struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(text, &c) != nil || len(c.ID) > maxClientID {
+		return ""
+	}
+	return c.ID
+}
+
+// jsonCommand runs a decoded command.
+func (s *session) jsonCommand(c *jsonCommand) (quit bool) {
+	m := s.m
+	fail := func(err error) {
+		if err != nil {
+			m.Fail(errorCode(err), err.Error(), c.ID)
+		}
+	}
+	room := strings.TrimPrefix(c.Room, "#")
+	switch c.Cmd {
+	case "hello":
+		if c.Version != 0 && c.Version != ProtocolVersion {
+			m.Fail("bad_version", fmt.Sprintf("this hub speaks version %d", ProtocolVersion), c.ID)
+		}
+		if c.Nick != "" {
+			fail(m.Rename(c.Nick))
+		}
+		s.startJSON(c.ID)
+	case "say", "act":
+		kind := hub.KindMessage
+		if c.Cmd == "act" {
+			kind = hub.KindAction
+		}
+		fail(m.Post(room, kind, c.ID, c.Text))
+	case "msg":
+		fail(m.Private(c.To, c.Text, c.ID))
+	case "join":
+		s.jsonJoin(room, c)
+	case "part":
+		fail(m.Part(room))
+	case "nick":
+		fail(m.Rename(c.Name))
+	case "history":
+		if s.expensive() {
+			fail(m.History(room, hub.HistoryQuery{Before: c.Before, After: ptrValue(c.After), Limit: min(max(c.Limit, 1), 500)}))
+		}
+	case "who":
+		s.jsonWho(room, c.ID)
+	case "rooms":
+		s.jsonRooms(c.ID)
+	case "ping":
+		s.sendJSON(map[string]any{"type": "pong", "client_id": c.ID, "time": s.now()})
+	case "line":
+		cmd, text, isCmd := line.ParseCommand([]byte(hub.CleanText(c.Text)))
+		if !isCmd {
+			fail(s.post(hub.KindMessage, c.ID, string(text)))
+			break
+		}
+		return s.command(cmd)
+	case "quit":
+		return true
+	default:
+		m.Fail("unknown_cmd", fmt.Sprintf("unknown command %q", c.Cmd), c.ID)
+	}
+	return false
+}
+
+func ptrValue(p *uint64) uint64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// errorCode is hub.ErrorCode, knowing the front end's own errors too.
+func errorCode(err error) string {
+	if errors.Is(err, errNoFocus) {
+		return "not_in_room"
+	}
+	return hub.ErrorCode(err)
+}
+
+func (s *session) jsonJoin(room string, c *jsonCommand) {
+	opt := hub.JoinOptions{Recent: jsonRecent}
+	if c.After != nil {
+		opt = hub.JoinOptions{Resume: true, After: *c.After}
+	}
+	res, err := s.m.Join(room, opt)
+	if err != nil {
+		s.m.Fail(errorCode(err), err.Error(), c.ID)
+		return
+	}
+	if s.m.Focus() == "" {
+		s.m.SetFocus(res.Room)
+	}
+	s.jsonWho(res.Room, c.ID)
+}
+
+func (s *session) jsonWho(room, clientID string) {
+	if !s.expensive() {
+		return
+	}
+	names, err := s.m.Who(room)
+	if err != nil {
+		s.m.Fail(errorCode(err), err.Error(), clientID)
+		return
+	}
+	s.sendJSON(map[string]any{
+		"type": "members", "room": room, "members": names[:min(len(names), maxWho)], "total": len(names),
+		"client_id": clientID, "time": s.now(),
+	})
+}
+
+type jsonRoom struct {
+	Name    string `json:"name"`
+	Members int    `json:"members"`
+	Joined  bool   `json:"joined"`
+}
+
+func (s *session) jsonRooms(clientID string) {
+	var rooms []jsonRoom
+	for _, r := range s.srv.hub.Rooms() {
+		_, in := s.m.In(r.Name)
+		rooms = append(rooms, jsonRoom{r.Name, r.Members, in})
+	}
+	s.sendJSON(map[string]any{"type": "rooms", "rooms": rooms, "client_id": clientID, "time": s.now()})
+}
