@@ -1,66 +1,42 @@
 package irc
 
 import (
-	"strings"
-
 	"github.com/hubcat/hubcat/hub"
 )
 
-// This file is the seam to the hub's member API. Until the core's
-// many-rooms API lands, a member is in one room at a time and raw
-// protocol bytes travel as notices the IRC format passes through.
+// This file is the seam to the hub's member API.
 
 // queue hands raw protocol bytes to the member's outbox, in order with
 // the events it receives.
-func (cl *client) queue(b []byte) { cl.m.Notice(string(b)) }
+func (cl *client) queue(b []byte) { cl.m.Queue(b) }
 
 // join puts the member in room and returns who is there, itself included.
 func (cl *client) join(room string) ([]string, error) {
-	if _, err := cl.m.Join(room); err != nil {
+	res, err := cl.m.Join(room, hub.JoinOptions{})
+	if err != nil {
 		return nil, err
 	}
-	return cl.m.Who()
+	return cl.m.Who(res.Room)
 }
 
 // part takes the member out of room.
-func (cl *client) part(room string) error {
-	if !cl.inRoom(room) {
-		return hub.ErrNotInRoom
-	}
-	cl.m.Part()
-	return nil
-}
+func (cl *client) part(room string) error { return cl.m.Part(room) }
 
 // post says text (or does an action) in room.
 func (cl *client) post(room string, k hub.Kind, text string) error {
-	if !cl.inRoom(room) {
-		return hub.ErrNotInRoom
-	}
-	if k == hub.KindAction {
-		return cl.m.Act(text)
-	}
-	return cl.m.Say(text)
+	return cl.m.Post(room, k, "", text)
 }
 
 // private sends text to the member called to.
-func (cl *client) private(to, text string) error { return cl.m.Private(to, text) }
+func (cl *client) private(to, text string) error { return cl.m.Private(to, text, "") }
 
 // who lists the names in room.
-func (cl *client) who(room string) ([]string, error) {
-	if !cl.inRoom(room) {
-		return nil, hub.ErrNotInRoom
-	}
-	return cl.m.Who()
-}
+func (cl *client) who(room string) ([]string, error) { return cl.m.Who(room) }
 
 // rooms lists the rooms the member is in.
-func (cl *client) rooms() []string {
-	if r := cl.m.Room(); r != "" {
-		return []string{r}
-	}
-	return nil
-}
+func (cl *client) rooms() []string { return cl.m.Rooms() }
 
 func (cl *client) inRoom(room string) bool {
-	return strings.EqualFold(cl.m.Room(), room)
+	_, in := cl.m.In(room)
+	return in
 }
