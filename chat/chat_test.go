@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -541,5 +544,38 @@ func TestJSONOnlyConnections(t *testing.T) {
 	}
 	if ev := c.next("join"); ev["room"] != "lobby" {
 		t.Fatalf("own join: %v", ev)
+	}
+}
+
+// A member cut off as a slow consumer is closed abortively: its socket is
+// reset, so the kernel does not keep its unsent data in an orphaned
+// socket for minutes, outside every limit of the hub.
+func TestCutOffMemberIsReset(t *testing.T) {
+	ln := smallSendBuffers{listenTCP(t)}
+	startHub(t, chat.Config{}, hub.Config{OutboxBytes: 64 << 10}, ln)
+	sender := join(t, dialTCP(t, ln), "sender")
+	stuck := dialTCP(t, ln)
+	stuck.(*net.TCPConn).SetReadBuffer(4096)
+	t.Cleanup(func() { stuck.Close() })
+	stuck.Write([]byte("/nick stuck\n"))
+	sender.expectSkipping("is now known as stuck", 2)
+	payload := strings.Repeat("r", 1000)
+	cut := false
+	for round := 0; !cut; round++ {
+		if round == 40 {
+			t.Fatal("stuck was never cut off")
+		}
+		for i := range 50 {
+			sender.send(fmt.Sprintf("%d %s", i, payload))
+		}
+		sender.send("/who")
+		for l := sender.readLine(); !strings.HasPrefix(l, "*** in lobby"); l = sender.readLine() {
+			cut = cut || l == "*** stuck left lobby (slow consumer)"
+		}
+	}
+	stuck.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err := io.Copy(io.Discard, stuck)
+	if !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("the cut-off member's connection ended with %v, want a reset", err)
 	}
 }
