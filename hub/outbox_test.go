@@ -1,0 +1,145 @@
+package hub
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakePeer records what an outbox writes through its non-blocking and
+// blocking write functions, taking at most room bytes per try.
+type fakePeer struct {
+	mu      sync.Mutex
+	got     bytes.Buffer
+	room    int   // bytes a try may take; the rest would block
+	tryErr  error // returned by the next try
+	failed  []CloseReason
+	blocked chan struct{} // closed when a blocking write happened
+}
+
+func (p *fakePeer) try(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.tryErr; err != nil {
+		return 0, err
+	}
+	n := min(len(b), p.room)
+	p.got.Write(b[:n])
+	return n, nil
+}
+
+func (p *fakePeer) write(b []byte) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.got.Write(b)
+	select {
+	case <-p.blocked:
+	default:
+		close(p.blocked)
+	}
+	return nil
+}
+
+func (p *fakePeer) fail(r CloseReason) {
+	p.mu.Lock()
+	p.failed = append(p.failed, r)
+	p.mu.Unlock()
+}
+
+func (p *fakePeer) outbox(limit int) *Outbox {
+	return newOutbox(limit, Peer{Write: p.write, TryWrite: p.try}, p.fail)
+}
+
+func (p *fakePeer) written() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.got.String()
+}
+
+func pushAndFlush(t *testing.T, o *Outbox, s string) {
+	t.Helper()
+	switch o.push([]byte(s)) {
+	case pushClaimed:
+		o.flush()
+	case pushFull, pushClosed:
+		t.Fatalf("push %q refused", s)
+	}
+}
+
+// A peer that takes everything is written inline, with no goroutine.
+func TestOutboxWritesInline(t *testing.T) {
+	p := &fakePeer{room: 1 << 20, blocked: make(chan struct{})}
+	o := p.outbox(1 << 10)
+	pushAndFlush(t, o, "one\n")
+	pushAndFlush(t, o, "two\n")
+	if got := p.written(); got != "one\ntwo\n" {
+		t.Fatalf("wrote %q", got)
+	}
+	select {
+	case <-p.blocked:
+		t.Fatal("a blocking write was used for a peer that keeps up")
+	default:
+	}
+}
+
+// A partial write hands the rest to a writer goroutine, in order, and
+// later pushes follow it.
+func TestOutboxPartialWriteContinuesInOrder(t *testing.T) {
+	p := &fakePeer{room: 3, blocked: make(chan struct{})}
+	o := p.outbox(1 << 10)
+	pushAndFlush(t, o, "abcdef\n")
+	<-p.blocked
+	pushAndFlush(t, o, "ghi\n")
+	o.Close()
+	select {
+	case <-o.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("outbox never drained")
+	}
+	if got := p.written(); got != "abcdef\nghi\n" {
+		t.Fatalf("wrote %q", got)
+	}
+}
+
+// A failing non-blocking write cuts the member off once, as a write
+// error, or as a slow consumer when its deadline had expired.
+func TestOutboxWriteErrors(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want CloseReason
+	}{
+		{errors.New("connection reset"), WriteError},
+		{os.ErrDeadlineExceeded, SlowConsumer},
+	} {
+		p := &fakePeer{room: 1 << 20, tryErr: c.err, blocked: make(chan struct{})}
+		o := p.outbox(1 << 10)
+		o.fail = func(r CloseReason) { p.fail(r); o.drop() }
+		pushAndFlush(t, o, "x\n")
+		if len(p.failed) != 1 || p.failed[0] != c.want {
+			t.Errorf("%v: failures %v, want [%v]", c.err, p.failed, c.want)
+		}
+		if o.push([]byte("y\n")) != pushClosed {
+			t.Errorf("%v: a dropped outbox took more", c.err)
+		}
+	}
+}
+
+// The limit counts what the writer is writing; a closed outbox refuses
+// quietly, which is not a slow consumer.
+func TestOutboxLimitAndClose(t *testing.T) {
+	p := &fakePeer{room: 0, blocked: make(chan struct{})}
+	o := p.outbox(10)
+	if o.push([]byte("0123456789ABCDEF")) != pushClaimed { // one big block is taken
+		t.Fatal("one block over the limit was refused while empty")
+	}
+	if o.push([]byte("x")) != pushFull {
+		t.Fatal("a push past the limit was taken")
+	}
+	o.Close()
+	if o.push([]byte("x")) != pushClosed {
+		t.Fatal("a closed outbox took more")
+	}
+}
