@@ -22,10 +22,6 @@ const (
 	capCapNotify                          // https://ircv3.net/specs/extensions/capability-negotiation#cap-notify
 )
 
-// renderCaps are the capabilities that change how events are rendered;
-// there is one Format per combination of them.
-const renderCaps = capServerTime | capMessageTags | capBatch
-
 var capNames = []struct {
 	name string
 	bit  capSet
@@ -89,7 +85,7 @@ func (cl *client) cmdCap(msg *ircmsg.Message) {
 		cl.holdRegistration()
 		cl.capReq(msg.Param(1))
 	case "END":
-		if !cl.registered && cl.capHold {
+		if !cl.registered.Load() && cl.capHold {
 			cl.capHold = false
 			cl.tryRegister()
 		}
@@ -99,7 +95,7 @@ func (cl *client) cmdCap(msg *ircmsg.Message) {
 }
 
 func (cl *client) holdRegistration() {
-	if !cl.registered {
+	if !cl.registered.Load() {
 		cl.capHold = true
 	}
 }
@@ -123,6 +119,5 @@ func (cl *client) capReq(list string) {
 	cl.mu.Lock()
 	cl.caps = cl.caps&^del | add
 	cl.mu.Unlock()
-	cl.m.SetFormat(cl.srv.format(cl.caps))
 	cl.rb.line("CAP", cl.rb.nick, "ACK", list)
 }

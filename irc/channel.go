@@ -31,17 +31,17 @@ func (cl *client) cmdJoin(msg *ircmsg.Message) {
 			cl.rb.numeric(errNoSuchChannel, ch, "No such channel")
 			continue
 		}
-		if cl.inRoom(room) {
-			continue
-		}
-		names, err := cl.join(room)
-		if err != nil {
+		cl.flush() // what came before goes before the JOIN
+		name, names, already, err := cl.join(room)
+		switch {
+		case err != nil:
 			cl.rb.numeric(errNoSuchChannel, ch, "Cannot join channel: "+err.Error())
-			continue
+		case !already:
+			cl.srv.noteRoom(name)
+			cl.names(channel(name), names)
+			cl.flush()
+			cl.replay(name)
 		}
-		cl.srv.noteRoom(room)
-		cl.rb.buf = appendLine(cl.rb.buf, cl.srv.source(cl.nick), "JOIN", channel(room))
-		cl.names(channel(room), names)
 	}
 }
 
@@ -87,11 +87,11 @@ func (cl *client) cmdPart(msg *ircmsg.Message) {
 	}
 }
 
-// partRoom leaves room and tells the client.
+// partRoom leaves room; the hub tells the client, in order with its
+// peers.
 func (cl *client) partRoom(room string) {
-	if err := cl.part(room); err == nil {
-		cl.rb.buf = appendLine(cl.rb.buf, cl.srv.source(cl.nick), "PART", channel(room))
-	}
+	cl.flush()
+	cl.part(room)
 }
 
 // cmdNames lists the names in a channel the client is in; for others it

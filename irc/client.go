@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -13,29 +14,39 @@ import (
 )
 
 // client is one IRC connection. Its fields belong to the reader goroutine
-// unless marked otherwise.
+// unless marked otherwise: the hub renders events for the client (see
+// format) on other goroutines.
 type client struct {
 	srv  *Server
 	conn net.Conn
 	m    *hub.Member
+	fmt  *format
 	rb   response
 
-	nick       string // accepted nick; "" before the first good NICK
 	user, real string // from USER
-	registered bool
 	capHold    bool   // CAP LS or REQ seen before registration: wait for CAP END
-	caps       capSet // written under mu, for capsNow
 	umodes     string // user modes set, such as "iw"
 	quitting   bool
+	echoSeq    uint64 // numbers echo-message requests
 
-	// nick and caps are also written under mu; other clients read them
-	// with nickNow and capsNow.
-	mu   sync.Mutex
-	away string // guarded by mu: read by other clients' WHO and WHOIS
+	registered atomic.Bool
+	joins      chan string // rooms whose JOIN of ours was rendered (see awaitJoin)
+
+	mu     sync.Mutex
+	nick   string          // accepted nick; "" before the first good NICK; guarded by mu
+	caps   capSet          // guarded by mu
+	away   string          // guarded by mu
+	echoes map[string]echo // messages awaiting their ack to be echoed; guarded by mu
+}
+
+// echo is a message sent with echo-message on, waiting for its ack.
+type echo struct {
+	cmd, target, text string
 }
 
 func newClient(s *Server, c net.Conn) *client {
-	cl := &client{srv: s, conn: c}
+	cl := &client{srv: s, conn: c, joins: make(chan string, 16), echoes: map[string]echo{}}
+	cl.fmt = &format{cl: cl}
 	cl.rb.server = s.cfg.Name
 	cl.rb.nick = "*"
 	return cl

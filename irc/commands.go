@@ -45,11 +45,11 @@ func init() {
 func (cl *client) run(msg *ircmsg.Message) {
 	cmd, ok := commands[msg.Command]
 	switch {
-	case !ok && !cl.registered:
+	case !ok && !cl.registered.Load():
 		cl.rb.numeric(errNotRegistered, "You have not registered")
 	case !ok:
 		cl.rb.numeric(errUnknownCommand, msg.Command, "Unknown command")
-	case !cmd.preReg && !cl.registered:
+	case !cmd.preReg && !cl.registered.Load():
 		cl.rb.numeric(errNotRegistered, "You have not registered")
 	case len(msg.Params) < cmd.minParams:
 		cl.rb.numeric(errNeedMoreParams, msg.Command, "Not enough parameters")

@@ -1,31 +1,60 @@
 package irc
 
 import (
-	"strings"
-	"time"
+	"strconv"
 
 	"github.com/hubcat/hubcat/hub"
 	"github.com/hubcat/hubcat/irc/ircmsg"
 )
 
-// format renders hub events as IRC lines for clients with one combination
-// of the capabilities that change rendering (server-time, message-tags,
-// batch). Clients with the same combination share a format, so a room
-// message is rendered once for all of them.
+// format renders hub events as IRC lines for one client. It is a
+// hub.PersonalFormat: what a client gets depends on its capabilities
+// (tags, batches), on whether the event is its own (its JOIN starts the
+// names list, its echo comes from an ack) and on its registration.
 type format struct {
-	srv  *Server
-	caps capSet
+	cl *client
 }
 
-// formats makes the server's formats, one per combination of renderCaps.
-func (s *Server) makeFormats() {
-	for i := range s.formats {
-		s.formats[i] = &format{srv: s, caps: capSet(i) & renderCaps}
+// Append implements hub.Format; the hub calls AppendTo instead.
+func (f *format) Append(b []byte, ev *hub.Event) []byte { return f.AppendTo(b, ev, nil) }
+
+// AppendTo implements hub.PersonalFormat.
+func (f *format) AppendTo(b []byte, ev *hub.Event, _ *hub.Member) []byte {
+	cl := f.cl
+	if !cl.registered.Load() {
+		return b // before 001 a client hears nothing from the hub
+	}
+	caps := cl.capsNow()
+	s := cl.srv
+	switch ev.Kind {
+	case hub.KindMessage, hub.KindAction, hub.KindPrivate:
+		return s.appendMessage(b, ev, caps, "")
+	case hub.KindJoin:
+		if ev.From == cl.nickNow() {
+			cl.joined(ev.Room)
+		}
+		return appendLine(s.tags(b, ev, caps, ""), s.source(ev.From), "JOIN", channel(ev.Room))
+	case hub.KindLeave:
+		if ev.Reason == hub.StillConnected {
+			return appendLine(s.tags(b, ev, caps, ""), s.source(ev.From), "PART", channel(ev.Room))
+		}
+		if ev.From == cl.nickNow() {
+			return b // the quitter gets ERROR instead
+		}
+		return appendLine(s.tags(b, ev, caps, ""), s.source(ev.From), "QUIT", "", quitText(ev.Reason))
+	case hub.KindRename:
+		return appendLine(s.tags(b, ev, caps, ""), s.source(ev.From), "NICK", "", ev.Text)
+	case hub.KindAck:
+		return cl.appendEcho(b, ev, caps)
+	case hub.KindHistory:
+		return s.appendHistory(b, ev, caps)
+	case hub.KindError:
+		cl.dropEcho(ev.ClientID)
+		return appendLine(b, s.cfg.Name, "NOTICE", cl.nickNow(), ev.Text)
+	default:
+		return appendLine(b, s.cfg.Name, "NOTICE", cl.nickNow(), ev.Text)
 	}
 }
-
-// format returns the format for a client with caps.
-func (s *Server) format(caps capSet) hub.Format { return s.formats[caps&renderCaps] }
 
 // source is the nick!user@host that lines from nick carry. The hub knows
 // names only, so every member's user is its nick and its host the server.
@@ -35,36 +64,6 @@ func (s *Server) source(nick string) string {
 
 // channel is the IRC channel of a hub room.
 func channel(room string) string { return "#" + room }
-
-// Append implements hub.Format.
-func (f *format) Append(b []byte, ev *hub.Event) []byte {
-	switch ev.Kind {
-	case hub.KindMessage:
-		return f.privmsg(b, ev, channel(ev.Room), "", "")
-	case hub.KindAction:
-		return f.privmsg(b, ev, channel(ev.Room), "\x01ACTION ", "\x01")
-	case hub.KindPrivate:
-		return f.privmsg(b, ev, ev.To, "", "")
-	case hub.KindJoin:
-		return appendLine(f.tags(b, ev), f.srv.source(ev.From), "JOIN", channel(ev.Room))
-	case hub.KindLeave:
-		if ev.Reason == hub.StillConnected {
-			return appendLine(f.tags(b, ev), f.srv.source(ev.From), "PART", channel(ev.Room))
-		}
-		return appendLine(f.tags(b, ev), f.srv.source(ev.From), "QUIT", "", quitText(ev.Reason))
-	case hub.KindRename:
-		return appendLine(f.tags(b, ev), f.srv.source(ev.From), "NICK", "", ev.Text)
-	case hub.KindNotice:
-		if strings.HasSuffix(ev.Text, "\r\n") { // raw protocol bytes (see queue)
-			return append(b, ev.Text...)
-		}
-		return appendLine(b, f.srv.cfg.Name, "NOTICE", "*", ev.Text)
-	case hub.KindAck:
-		return b
-	default:
-		return appendLine(b, f.srv.cfg.Name, "NOTICE", "*", ev.Text)
-	}
-}
 
 // quitText is what peers see as a leaver's QUIT message.
 func quitText(r hub.CloseReason) string {
@@ -77,42 +76,60 @@ func quitText(r hub.CloseReason) string {
 	return r.String()
 }
 
-// tags appends the tags this format's clients asked for.
-func (f *format) tags(b []byte, ev *hub.Event) []byte {
-	n := 0
-	if f.caps&capServerTime != 0 && !ev.Time.IsZero() {
-		b = append(b, "@time="...)
+// tags appends the tags a client with caps asked for, and batch, if set.
+func (s *Server) tags(b []byte, ev *hub.Event, caps capSet, batch string) []byte {
+	sep := byte('@')
+	if caps&capServerTime != 0 && !ev.Time.IsZero() {
+		b = append(b, sep)
+		b = append(b, "time="...)
 		b = ev.Time.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
-		n++
+		sep = ';'
 	}
-	if f.caps&capMessageTags != 0 && ev.ID != "" {
-		if n == 0 {
-			b = append(b, '@')
-		} else {
-			b = append(b, ';')
-		}
+	if caps&capMessageTags != 0 && ev.ID != "" {
+		b = append(b, sep)
 		b = append(b, "msgid="...)
 		b = append(b, ev.ID...)
-		n++
+		sep = ';'
 	}
-	if n > 0 {
+	if batch != "" {
+		b = append(b, sep)
+		b = append(b, "batch="...)
+		b = append(b, batch...)
+		sep = ';'
+	}
+	if sep == ';' {
 		b = append(b, ' ')
 	}
 	return b
 }
 
-// privmsg appends ev's text as PRIVMSGs to target, as many as the 512-byte
-// limit needs, each wrapped in pre and post (CTCP ACTION).
-func (f *format) privmsg(b []byte, ev *hub.Event, target, pre, post string) []byte {
-	src := f.srv.source(ev.From)
-	room := ircmsg.MaxBody - 2 - (1 + len(src) + len(" PRIVMSG ") + len(target) + len(" :") + len(pre) + len(post))
-	text := ev.Text
+// appendMessage appends a message, action or private message as
+// PRIVMSGs, as many as the 512-byte limit needs.
+func (s *Server) appendMessage(b []byte, ev *hub.Event, caps capSet, batch string) []byte {
+	target := ev.To
+	if ev.Kind != hub.KindPrivate {
+		target = channel(ev.Room)
+	}
+	pre, post := "", ""
+	if ev.Kind == hub.KindAction {
+		pre, post = "\x01ACTION ", "\x01"
+	}
+	return s.appendText(b, ev, caps, batch, ev.From, "PRIVMSG", target, pre, ev.Text, post)
+}
+
+// appendText appends text from nick to target as cmd lines, each within
+// the line limit and wrapped in pre and post.
+func (s *Server) appendText(b []byte, ev *hub.Event, caps capSet, batch, nick, cmd, target, pre, text, post string) []byte {
+	src := s.source(nick)
+	room := ircmsg.MaxBody - 2 - (1 + len(src) + 1 + len(cmd) + 1 + len(target) + 2 + len(pre) + len(post))
 	for first := true; first || text != ""; first = false {
 		n := utf8Cut(text, max(room, 16))
-		b = f.tags(b, ev)
+		b = s.tags(b, ev, caps, batch)
 		b = append(b, ':')
 		b = append(b, src...)
-		b = append(b, " PRIVMSG "...)
+		b = append(b, ' ')
+		b = append(b, cmd...)
+		b = append(b, ' ')
 		b = append(b, target...)
 		b = append(b, " :"...)
 		b = append(b, pre...)
@@ -124,5 +141,24 @@ func (f *format) privmsg(b []byte, ev *hub.Event, target, pre, post string) []by
 	return b
 }
 
-// timeTag formats t as server-time does.
-func timeTag(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+// appendHistory replays the messages of a history batch, inside a
+// chathistory batch for clients that support batches.
+func (s *Server) appendHistory(b []byte, ev *hub.Event, caps capSet) []byte {
+	if ev.Batch == nil || len(ev.Batch.Events) == 0 {
+		return b
+	}
+	id := ""
+	if caps&capBatch != 0 {
+		id = strconv.FormatUint(s.batches.Add(1), 36)
+		b = appendLine(b, s.cfg.Name, "BATCH", "+"+id, "chathistory", channel(ev.Room))
+	}
+	for i := range ev.Batch.Events {
+		if e := &ev.Batch.Events[i]; e.Kind == hub.KindMessage || e.Kind == hub.KindAction {
+			b = s.appendMessage(b, e, caps, id)
+		}
+	}
+	if id != "" {
+		b = appendLine(b, s.cfg.Name, "BATCH", "-"+id)
+	}
+	return b
+}

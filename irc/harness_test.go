@@ -225,6 +225,7 @@ func (c *ncClient) skipUntil(want string) string {
 		if strings.Contains(s, want) {
 			return strings.TrimSuffix(s, "\n")
 		}
+		c.t.Logf("nc: skipped %q", s)
 	}
 	c.t.Fatalf("nc: no line containing %q", want)
 	return ""

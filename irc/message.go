@@ -41,12 +41,12 @@ func (cl *client) message(msg *ircmsg.Message, notice bool) {
 		if i == maxTargets {
 			break
 		}
-		code, reason := cl.deliver(t, kind, text)
-		if code != "" && !notice {
-			cl.rb.numeric(code, t, reason)
+		var e *echo
+		if cl.caps&capEchoMessage != 0 {
+			e = &echo{cmd: msg.Command, target: t, text: msg.Params[1]}
 		}
-		if code == "" && cl.caps&capEchoMessage != 0 {
-			cl.echo(msg.Command, t, msg.Params[1])
+		if code, reason := cl.deliver(t, kind, text, e); code != "" && !notice {
+			cl.rb.numeric(code, t, reason)
 		}
 	}
 }
@@ -66,25 +66,28 @@ func ctcp(text string) (kind hub.Kind, body string, ok bool) {
 
 // deliver sends text to one target, returning the numeric and reason of a
 // failure, or "".
-func (cl *client) deliver(target string, kind hub.Kind, text string) (code, reason string) {
+func (cl *client) deliver(target string, kind hub.Kind, text string, e *echo) (code, reason string) {
 	if target[0] == '#' {
 		room, ok := roomOf(target)
-		if !ok || !cl.srv.roomExists(room) {
+		switch err := cl.post(room, kind, text, e); {
+		case err == nil:
+			return "", ""
+		case errors.Is(err, hub.ErrEmpty):
+			return errNoTextToSend, "No text to send"
+		case !ok || !cl.srv.roomExists(room):
 			return errNoSuchChannel, "No such channel"
-		}
-		if err := cl.post(room, kind, text); err != nil {
+		default:
 			return errCannotSendChan, "Cannot send to channel"
 		}
-		return "", ""
 	}
 	if kind == hub.KindAction {
 		text = "* " + cl.nick + " " + text // private actions: the hub has only text
 	}
-	if err := cl.private(target, text); err != nil {
-		if errors.Is(err, hub.ErrNoSuchMember) {
-			return errNoSuchNick, "No such nick/channel"
-		}
-		return errNoSuchNick, err.Error()
+	switch err := cl.private(target, text, e); {
+	case errors.Is(err, hub.ErrEmpty):
+		return errNoTextToSend, "No text to send"
+	case err != nil:
+		return errNoSuchNick, "No such nick/channel"
 	}
 	if o := cl.srv.lookup(target); o != nil {
 		if away := o.awayText(); away != "" {
@@ -92,9 +95,4 @@ func (cl *client) deliver(target string, kind hub.Kind, text string) (code, reas
 		}
 	}
 	return "", ""
-}
-
-// echo sends the client its own message back (echo-message).
-func (cl *client) echo(cmd, target, text string) {
-	cl.rb.buf = appendLine(cl.rb.buf, cl.srv.source(cl.nick), cmd, target, text)
 }

@@ -20,7 +20,7 @@ const (
 // cmdPass accepts a password before registration. The hub has no server
 // password, so any is taken.
 func (cl *client) cmdPass(msg *ircmsg.Message) {
-	if cl.registered {
+	if cl.registered.Load() {
 		cl.rb.numeric(errAlreadyReg, "You may not reregister")
 	}
 }
@@ -54,13 +54,12 @@ func (cl *client) cmdNick(msg *ircmsg.Message) {
 	cl.mu.Lock()
 	cl.nick = nick
 	cl.mu.Unlock()
-	if !cl.registered {
+	if !cl.registered.Load() {
 		cl.tryRegister()
 		return
 	}
 	cl.srv.remember(cl, prev, nick)
-	cl.rb.buf = appendLine(cl.rb.buf, cl.srv.source(prev), "NICK", "", nick)
-	cl.rb.nick = nick
+	cl.rb.nick = nick // the client's NICK line comes from the hub, in order with its peers'
 }
 
 // validNick applies IRC's nick syntax on top of the hub's name rules: no
@@ -75,7 +74,7 @@ func validNick(s string) bool {
 
 // cmdUser takes the user name and real name.
 func (cl *client) cmdUser(msg *ircmsg.Message) {
-	if cl.registered {
+	if cl.registered.Load() {
 		cl.rb.numeric(errAlreadyReg, "You may not reregister")
 		return
 	}
@@ -90,10 +89,10 @@ func (cl *client) cmdUser(msg *ircmsg.Message) {
 // tryRegister completes registration once NICK and USER are in and CAP
 // negotiation, if any, has ended.
 func (cl *client) tryRegister() {
-	if cl.registered || cl.nick == "" || cl.user == "" || cl.capHold {
+	if cl.registered.Load() || cl.nick == "" || cl.user == "" || cl.capHold {
 		return
 	}
-	cl.registered = true
+	cl.registered.Store(true)
 	cl.rb.nick = cl.nick
 	cl.srv.remember(cl, "", cl.nick)
 	cl.welcome()

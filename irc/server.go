@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hubcat/hubcat/hub"
@@ -30,6 +31,10 @@ type Config struct {
 	// PingTimeout is how long a pinged client has to answer before it is
 	// dropped with ERROR; zero means 60s.
 	PingTimeout time.Duration
+	// JoinHistory is how many recent messages a client gets on JOIN
+	// (tagged with their time for clients with server-time); zero means
+	// 20, negative none.
+	JoinHistory int
 	// FloodRate is the sustained commands per second one client may send;
 	// zero disables flood control. Commands beyond it are delayed.
 	FloodRate float64
@@ -50,7 +55,7 @@ type Server struct {
 	log     *slog.Logger
 	created time.Time
 	support []string // the 005 tokens, computed once
-	formats [renderCaps + 1]*format
+	batches atomic.Uint64 // numbers BATCH references
 
 	mu         sync.Mutex
 	clients    map[string]*client   // registered IRC clients by folded nick; guarded by mu
@@ -71,6 +76,9 @@ func NewServer(h *hub.Hub, cfg Config) *Server {
 	if cfg.PingTimeout <= 0 {
 		cfg.PingTimeout = 60 * time.Second
 	}
+	if cfg.JoinHistory == 0 {
+		cfg.JoinHistory = 20
+	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 10 * time.Second
 	}
@@ -83,7 +91,6 @@ func NewServer(h *hub.Hub, cfg Config) *Server {
 	}
 	s := &Server{hub: h, cfg: cfg, log: log, created: time.Now(), clients: map[string]*client{}, created329: map[string]time.Time{}}
 	s.support = isupport(cfg)
-	s.makeFormats()
 	return s
 }
 
@@ -92,10 +99,12 @@ func NewServer(h *hub.Hub, cfg Config) *Server {
 func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 	cl := newClient(s, c)
 	m, err := s.hub.Attach(hub.Peer{
-		Addr:   c.RemoteAddr().String(),
-		Format: s.format(0),
-		Write:  s.writer(c),
-		Hangup: func() { c.Close() },
+		Addr:        c.RemoteAddr().String(),
+		Frontend:    "irc",
+		Format:      cl.fmt,
+		Write:       s.writer(c),
+		Hangup:      func() { c.Close() },
+		AllPresence: true, // IRC clients keep member lists
 	})
 	if err != nil {
 		c.SetWriteDeadline(time.Now().Add(time.Second))
