@@ -134,13 +134,13 @@ func (cl *client) cmdList(msg *ircmsg.Message) {
 	if p := msg.Param(0); p != "" && p[0] == '#' {
 		want = map[string]bool{}
 		for _, ch := range strings.Split(p, ",") {
-			want[foldName(ch)] = true
+			want[fold(ch)] = true
 		}
 	}
 	cl.rb.numeric(rplListStart, "Channel", "Users  Name")
 	for _, r := range cl.srv.hub.Rooms() {
 		ch := channel(r.Name)
-		if want == nil || want[foldName(ch)] {
+		if want == nil || want[fold(ch)] {
 			cl.rb.numeric(rplList, ch, strconv.Itoa(r.Members), "")
 		}
 	}
@@ -177,7 +177,7 @@ func (cl *client) channelMode(ch string, args []string) {
 // userMode shows or changes the client's own modes (i and w, which
 // change nothing here).
 func (cl *client) userMode(nick, change string) {
-	if foldName(nick) != foldName(cl.nick) {
+	if fold(nick) != fold(cl.nick) {
 		if cl.srv.lookup(nick) == nil && !cl.sharesRoomWith(nick) {
 			cl.rb.numeric(errNoSuchNick, nick, "No such nick/channel")
 		} else {
@@ -241,7 +241,7 @@ func (cl *client) sharesRoomWith(nick string) bool {
 	for _, r := range cl.rooms() {
 		names, _ := cl.who(r)
 		for _, n := range names {
-			if foldName(n) == foldName(nick) {
+			if fold(n) == fold(nick) {
 				return true
 			}
 		}
@@ -252,7 +252,7 @@ func (cl *client) sharesRoomWith(nick string) bool {
 // roomExists reports whether room has members.
 func (s *Server) roomExists(room string) bool {
 	for _, r := range s.hub.Rooms() {
-		if foldName(r.Name) == foldName(room) {
+		if fold(r.Name) == fold(room) {
 			return true
 		}
 	}
@@ -263,8 +263,8 @@ func (s *Server) roomExists(room string) bool {
 func (s *Server) noteRoom(room string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.created329[foldName(room)]; !ok {
-		s.created329[foldName(room)] = time.Now()
+	if _, ok := s.created329[fold(room)]; !ok {
+		s.created329[fold(room)] = time.Now()
 	}
 }
 
@@ -272,7 +272,7 @@ func (s *Server) noteRoom(room string) {
 func (s *Server) roomCreated(room string) time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if t, ok := s.created329[foldName(room)]; ok {
+	if t, ok := s.created329[fold(room)]; ok {
 		return t
 	}
 	return time.Now()

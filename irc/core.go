@@ -34,7 +34,7 @@ func (cl *client) join(room string) (name string, names []string, already bool, 
 // (called by the format, under the room's lock).
 func (cl *client) joined(room string) {
 	select {
-	case cl.joins <- foldName(room):
+	case cl.joins <- fold(room):
 	default:
 	}
 }
@@ -44,7 +44,7 @@ func (cl *client) joined(room string) {
 // the rendering under the room's lock, and Who takes that lock after, so
 // once awaitJoin returns a Who call orders everything behind the JOIN.
 func (cl *client) awaitJoin(room string) {
-	key := foldName(room)
+	key := fold(room)
 	timeout := time.NewTimer(joinWait)
 	defer timeout.Stop()
 	for {

@@ -35,7 +35,7 @@ func start(t *testing.T, cfg irc.Config) *testNet {
 	if cfg.Name == "" {
 		cfg.Name = "irc.test"
 	}
-	h := hub.New(hub.Config{Logger: log})
+	h := hub.New(hub.Config{Logger: log, Names: irc.Names})
 	tn := &testNet{t: t, hub: h}
 	tn.ircAddr = serve(t, irc.NewServer(h, cfg), log)
 	tn.ncAddr = serve(t, chat.NewServer(h, chat.Config{Logger: log}), log)

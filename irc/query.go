@@ -59,7 +59,7 @@ func (cl *client) whois(nick string) (whoisInfo, bool) {
 	for _, r := range cl.rooms() {
 		names, _ := cl.who(r)
 		for _, n := range names {
-			if foldName(n) == foldName(nick) {
+			if fold(n) == fold(nick) {
 				return whoisInfo{nick: n, real: n}, true
 			}
 		}
@@ -110,7 +110,7 @@ func (cl *client) cmdWhois(msg *ircmsg.Message) {
 		return
 	}
 	cl.rb.numeric(rplWhoisUser, info.nick, info.nick, s.cfg.Name, "*", info.real)
-	if foldName(info.nick) == foldName(cl.nick) {
+	if fold(info.nick) == fold(cl.nick) {
 		var chans []string
 		for _, r := range cl.rooms() {
 			chans = append(chans, channel(r))

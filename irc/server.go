@@ -140,24 +140,24 @@ func (s *Server) writer(c net.Conn) hub.WriteFunc {
 func (s *Server) lookup(nick string) *client {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.clients[foldName(nick)]
+	return s.clients[fold(nick)]
 }
 
 // remember indexes cl under its nick, replacing old (its previous nick).
 func (s *Server) remember(cl *client, old, nick string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if old != "" && s.clients[foldName(old)] == cl {
-		delete(s.clients, foldName(old))
+	if old != "" && s.clients[fold(old)] == cl {
+		delete(s.clients, fold(old))
 	}
-	s.clients[foldName(nick)] = cl
+	s.clients[fold(nick)] = cl
 }
 
 // forget removes cl from the index.
 func (s *Server) forget(cl *client) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if k := foldName(cl.nickNow()); s.clients[k] == cl {
+	if k := fold(cl.nickNow()); s.clients[k] == cl {
 		delete(s.clients, k)
 	}
 }
@@ -190,6 +190,9 @@ func lingeringClose(c net.Conn) {
 	c.Close()
 }
 
+// fold is the key under which this front end compares names: Names.Fold.
+func fold(s string) string { return Names.Fold(s) }
+
 // foldName is IRC's rfc1459 casemapping: ASCII letters and []\~ fold to
 // lower case and {}|^.
 func foldName(s string) string {
@@ -207,5 +210,5 @@ func foldName(s string) string {
 			return '^'
 		}
 		return r
-	}, strings.ToLower(s))
+	}, s)
 }

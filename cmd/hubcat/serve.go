@@ -93,7 +93,7 @@ func runServe(ctx context.Context, std stdio, o serveOptions) error {
 		defer stop()
 	}
 	o.chat.Logger = log
-	h := hub.New(hub.Config{OutboxBytes: o.outbox, Logger: log})
+	h := hub.New(hub.Config{OutboxBytes: o.outbox, Logger: log, Names: o.irc.names()})
 	srv := server.New(chat.NewServer(h, o.chat), server.Config{
 		MaxConns: o.maxClients,
 		MaxPerIP: o.maxPerIP,

@@ -25,6 +25,15 @@ func (o *ircOptions) register(f *pflag.FlagSet) {
 	f.StringVar(&o.name, "irc-name", "hubcat", "the IRC server name clients see")
 }
 
+// names is the hub's name policy: IRC's when IRC clients are served, so
+// that every front end shares IRC's casemapping; nil (the default) else.
+func (o *ircOptions) names() hub.NamePolicy {
+	if len(o.listen)+len(o.tls) == 0 {
+		return nil
+	}
+	return irc.Names
+}
+
 // ircListenOptions returns o with the IRC addresses as its listen list,
 // so they open like the hub's own (TLS included).
 func ircListenOptions(o serveOptions) serveOptions {
