@@ -54,7 +54,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	created time.Time
-	support []string // the 005 tokens, computed once
+	support []string      // the 005 tokens, computed once
 	batches atomic.Uint64 // numbers BATCH references
 
 	mu         sync.Mutex
