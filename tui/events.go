@@ -12,6 +12,10 @@ import (
 // the join's history has arrived.
 const resumePrefix = "resume "
 
+// nickPrefix marks the ping sent after a nick command: its pong comes
+// after the command's error, if any.
+const nickPrefix = "nick "
+
 // event applies one event from the hub.
 func (m *Model) event(ev Event) {
 	switch ev.Type {
@@ -45,6 +49,9 @@ func (m *Model) event(ev Event) {
 		if room, ok := strings.CutPrefix(ev.ClientID, resumePrefix); ok {
 			m.resumed(room)
 		}
+		if name, ok := strings.CutPrefix(ev.ClientID, nickPrefix); ok {
+			m.renamed(name)
+		}
 	}
 }
 
@@ -53,13 +60,17 @@ func (m *Model) event(ev Event) {
 func (m *Model) hello(ev Event) {
 	m.conn, m.attempt = connOnline, 0
 	if ev.Name != "" {
-		m.name = ev.Name
+		m.setName(ev.Name)
+	}
+	if m.nick != "" && !strings.EqualFold(m.name, m.nick) {
+		m.nickRetry = true // the hub may not have noticed our old connection yet
 	}
 	first := !m.everOnline
 	m.everOnline = true
 	if first {
 		for _, r := range ev.Joined {
 			m.openRoom(r)
+			m.queue(Command{Cmd: "history", Room: r, Limit: 50})
 		}
 		for _, r := range m.cfg.Join {
 			if m.room(r) == nil {
@@ -97,6 +108,24 @@ func (m *Model) hello(ev Event) {
 	}
 }
 
+// setName records our name on the hub; lines from any name we had in
+// this session are ours.
+func (m *Model) setName(n string) {
+	m.name = n
+	m.selves[n] = true
+}
+
+// renamed ends a /nick: with no error before this pong, the hub took it
+// (it does not tell the renamed member itself).
+func (m *Model) renamed(name string) {
+	if m.nickID == "" || m.name == name {
+		return
+	}
+	m.nickID = ""
+	m.note(lineSystem, "you are now known as "+name)
+	m.setName(name)
+}
+
 // resumed ends a room's resume: everything up to the newest event shown is
 // now known, and our messages the hub did not store are sent again.
 func (m *Model) resumed(room string) {
@@ -118,7 +147,7 @@ func (m *Model) roomFor(ev Event) *window {
 	if w := m.room(ev.Room); w != nil {
 		return w
 	}
-	if ev.Type == "join" && ev.From == m.name {
+	if ev.Type == "join" && m.selves[ev.From] {
 		return m.openRoom(ev.Room)
 	}
 	return nil
@@ -130,7 +159,7 @@ func (m *Model) roomEvent(w *window, ev Event, live bool) {
 	if !ev.roomEvent() {
 		return
 	}
-	if (ev.Type == "message" || ev.Type == "action") && ev.From == m.name {
+	if (ev.Type == "message" || ev.Type == "action") && m.selves[ev.From] {
 		if l := w.ownUnconfirmed(ev.Text); l != nil {
 			// A resumed history holds a message whose ack was lost with
 			// the connection: it was stored, so it is confirmed.
@@ -163,7 +192,7 @@ func (m *Model) presence(w *window, ev Event) {
 		w.memberLeft(ev.From)
 	case "rename":
 		if ev.From == m.name {
-			m.name = ev.Name
+			m.setName(ev.Name)
 		}
 		for _, o := range m.wins {
 			o.memberRenamed(ev.From, ev.Name)
@@ -176,7 +205,7 @@ func (m *Model) presence(w *window, ev Event) {
 
 // eventLine renders a room event as a line.
 func (m *Model) eventLine(ev Event) *line {
-	l := &line{time: ev.Time, seq: ev.Seq, from: ev.From, text: ev.Text, own: ev.From == m.name}
+	l := &line{time: ev.Time, seq: ev.Seq, from: ev.From, text: ev.Text, own: m.selves[ev.From]}
 	if l.time.IsZero() {
 		l.time = m.now()
 	}
@@ -280,7 +309,7 @@ func (m *Model) history(ev Event) {
 
 // privateEvent shows a private message in its conversation's tab.
 func (m *Model) privateEvent(ev Event) {
-	mine := ev.From == m.name
+	mine := m.selves[ev.From]
 	other := ev.From
 	if mine {
 		other = ev.To
@@ -347,6 +376,9 @@ func (m *Model) findPendingLine(l *line) (int, *pending) {
 
 // hubError shows an error: on the message it refused, or as a line.
 func (m *Model) hubError(ev Event) {
+	if ev.ClientID != "" && ev.ClientID == m.nickID {
+		m.nickID = "" // refused: the pong that follows changes nothing
+	}
 	if _, p := m.findPending(ev.ClientID); p != nil {
 		m.failPending(p, ev.Text)
 		return

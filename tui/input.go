@@ -206,7 +206,7 @@ func (m *Model) command(text string) tea.Cmd {
 			return nil
 		}
 		m.nick = args[0]
-		m.queue(Command{Cmd: "nick", Name: args[0]})
+		m.askNick(args[0])
 	case "/who":
 		room := w.name
 		if len(args) > 0 {

@@ -76,8 +76,11 @@ type Model struct {
 	loc   *time.Location
 	after func(time.Duration, func(time.Time) tea.Msg) tea.Cmd // tea.Tick
 
-	name       string // our name on the hub
-	nick       string // the name we ask for
+	name       string          // our name on the hub
+	selves     map[string]bool // every name we had this session
+	nick       string          // the name we ask for
+	nickID     string          // the /nick awaiting its pong
+	nickRetry  bool            // ask for nick again shortly: it was taken
 	conn       connState
 	gen        int
 	attempt    int
@@ -113,7 +116,7 @@ type Model struct {
 func NewModel(link Link, cfg Config) *Model {
 	m := &Model{
 		link: link, cfg: cfg, keys: DefaultKeyMap(), now: cfg.Now, loc: cfg.Location,
-		nick: cfg.Nick, whoAsked: map[string]bool{}, showMembers: true, dark: true,
+		nick: cfg.Nick, whoAsked: map[string]bool{}, selves: map[string]bool{}, showMembers: true, dark: true,
 		width: 80, height: 24, after: tea.Tick,
 	}
 	if m.now == nil {
@@ -153,6 +156,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // Message types the model sends itself.
 type (
 	pingMsg struct{ gen int }
+	nickMsg struct{ gen int }
 	tickMsg struct{}
 )
 
@@ -172,9 +176,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		m.event(msg.Event)
 		if msg.Event.Type == "hello" {
-			return tea.Batch(m.link.Wait, m.pingLater())
+			return tea.Batch(m.link.Wait, m.pingLater(), m.retryNick())
 		}
 		return m.link.Wait
+	case nickMsg:
+		if msg.gen == m.gen && m.online() && !strings.EqualFold(m.name, m.nick) {
+			m.askNick(m.nick)
+		}
 	case SentMsg:
 		if msg.Gen == m.gen {
 			m.flushing = false
@@ -227,6 +235,23 @@ func (m *Model) flush() tea.Cmd {
 
 func (m *Model) queue(cmds ...Command) {
 	m.outq = append(m.outq, cmds...)
+}
+
+// retryNick asks again for a nick the hub refused at hello, in case it
+// was held by our own connection that the hub had not seen die.
+func (m *Model) retryNick() tea.Cmd {
+	if !m.nickRetry {
+		return nil
+	}
+	m.nickRetry = false
+	gen := m.gen
+	return m.after(3*time.Second, func(time.Time) tea.Msg { return nickMsg{gen: gen} })
+}
+
+// askNick sends a nick command and the ping that confirms it.
+func (m *Model) askNick(name string) {
+	m.nickID = m.newID()
+	m.queue(Command{Cmd: "nick", ID: m.nickID, Name: name}, Command{Cmd: "ping", ID: nickPrefix + name})
 }
 
 func (m *Model) pingLater() tea.Cmd {

@@ -121,8 +121,9 @@ func TestHelloJoinsRoomsAsked(t *testing.T) {
 		t.Fatalf("sent %+v, want one hello as alice", got)
 	}
 	h.ev(Event{Type: "hello", Name: "alice", Joined: []string{"lobby"}})
-	if got := h.link.take(); len(got) != 1 || got[0].Cmd != "join" || got[0].Room != "dev" || got[0].After != nil {
-		t.Fatalf("sent %+v, want a fresh join of dev", got)
+	if got := h.link.take(); len(got) != 2 || got[0].Cmd != "history" || got[0].Room != "lobby" ||
+		got[1].Cmd != "join" || got[1].Room != "dev" || got[1].After != nil {
+		t.Fatalf("sent %+v, want the lobby's history and a fresh join of dev", got)
 	}
 	h.ev(Event{Type: "history", Room: "dev", Events: []Event{msgEv("dev", 3, "bob", "earlier")}, Complete: true, More: true})
 	h.ev(Event{Type: "join", Room: "dev", Seq: 4, From: "alice"})
@@ -171,6 +172,34 @@ func TestErrorMarksMessageNotSent(t *testing.T) {
 	h.ev(Event{Type: "error", Code: "forbidden", Text: "the room is moderated", ClientID: id})
 	if s := h.screen(); !strings.Contains(s, "<alice> x [not sent: the room is moderated]") {
 		t.Fatalf("screen:\n%s", s)
+	}
+}
+
+func TestNickConfirmedByPong(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.connect("guest-1", "lobby")
+	h.link.take()
+	h.typeText("/nick taken")
+	h.press(tea.KeyEnter, 0)
+	sent := h.link.take()
+	if len(sent) != 2 || sent[0].Cmd != "nick" || sent[0].Name != "taken" || sent[1].Cmd != "ping" {
+		t.Fatalf("sent %+v", sent)
+	}
+	h.ev(Event{Type: "error", Code: "name_taken", Text: "taken is taken", ClientID: sent[0].ID})
+	h.ev(Event{Type: "pong", ClientID: sent[1].ID})
+	if h.m.name != "guest-1" || !strings.Contains(h.screen(), "!! taken is taken") {
+		t.Fatalf("name %q\n%s", h.m.name, h.screen())
+	}
+	h.typeText("/nick alice")
+	h.press(tea.KeyEnter, 0)
+	sent = h.link.take()
+	h.ev(Event{Type: "pong", ClientID: sent[1].ID})
+	if h.m.name != "alice" || !strings.Contains(h.screen(), "you are now known as alice") {
+		t.Fatalf("name %q", h.m.name)
+	}
+	h.ev(msgEv("lobby", 5, "guest-1", "said before the rename"))
+	if l := h.m.cur().lines[len(h.m.cur().lines)-1]; !l.own {
+		t.Fatal("a line from our earlier name is not ours")
 	}
 }
 

@@ -126,10 +126,12 @@ func (m *Model) memberRows(w *window, h, mw int) []string {
 		return out
 	}
 	out[0] = m.styles.system.Render(fitWidth(strconv.Itoa(max(w.total, len(w.members)))+" here", mw))
+	names := w.members
 	if w.private {
 		out[0] = m.styles.system.Render(fitWidth("private", mw))
+		names = []string{w.name, m.name}
 	}
-	for i, n := range w.members {
+	for i, n := range names {
 		if i+1 >= h {
 			break
 		}
