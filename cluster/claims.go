@@ -26,6 +26,7 @@ type claims struct {
 type claim struct {
 	holder string
 	rev    uint64
+	refs   int // successful Claims not yet Released
 }
 
 func (cl *claims) init(c *Cluster) {
@@ -36,7 +37,10 @@ func (cl *claims) init(c *Cluster) {
 // Claim takes the folded name for holder, atomically across the
 // cluster: hub.ErrNameTaken if another holder has it, an error wrapping
 // ErrUnavailable if NATS cannot be asked. Claiming a name one already
-// holds succeeds.
+// holds succeeds and counts: the name is given up when every Claim has
+// been matched by a Release (a hub, the holder, may claim a name for a
+// second member and release it again when it finds its own member has
+// it).
 func (c *Cluster) Claim(folded, holder string) error {
 	if c.closed.Load() {
 		return ErrClosed
@@ -44,10 +48,13 @@ func (c *Cluster) Claim(folded, holder string) error {
 	ctx, cancel := c.ctx()
 	defer cancel()
 	key := escapeToken(folded)
+	if c.claims.addRef(key, holder) {
+		return nil
+	}
 	for try := 0; try < 3; try++ {
 		rev, err := c.kv.Create(ctx, key, []byte(holder))
 		if err == nil {
-			c.claims.keep(key, claim{holder, rev})
+			c.claims.keep(key, holder, rev)
 			return nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyExists) {
@@ -63,7 +70,7 @@ func (c *Cluster) Claim(folded, holder string) error {
 		if string(e.Value()) != holder {
 			return hub.ErrNameTaken
 		}
-		c.claims.keep(key, claim{holder, e.Revision()})
+		c.claims.keep(key, holder, e.Revision())
 		return nil
 	}
 	return hub.ErrNameTaken
@@ -74,11 +81,16 @@ func (c *Cluster) Release(folded, holder string) {
 	key := escapeToken(folded)
 	c.claims.mu.Lock()
 	cl, ok := c.claims.held[key]
-	if ok && cl.holder == holder {
-		delete(c.claims.held, key)
+	ok = ok && cl.holder == holder
+	if ok {
+		cl.refs--
+		c.claims.held[key] = cl
+		if cl.refs <= 0 {
+			delete(c.claims.held, key)
+		}
 	}
 	c.claims.mu.Unlock()
-	if !ok || cl.holder != holder {
+	if !ok || cl.refs > 0 {
 		return
 	}
 	ctx, cancel := c.ctx()
@@ -88,10 +100,25 @@ func (c *Cluster) Release(folded, holder string) {
 	}
 }
 
-// keep records a claim held here.
-func (cl *claims) keep(key string, c claim) {
+// addRef counts one more Claim of a name holder holds here already.
+func (cl *claims) addRef(key, holder string) bool {
 	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	c, ok := cl.held[key]
+	if !ok || c.holder != holder {
+		return false
+	}
+	c.refs++
 	cl.held[key] = c
+	return true
+}
+
+// keep records a claim taken in the bucket (or found there, written by
+// holder before: a restarted hub with the same ID).
+func (cl *claims) keep(key, holder string, rev uint64) {
+	cl.mu.Lock()
+	c := cl.held[key]
+	cl.held[key] = claim{holder: holder, rev: rev, refs: c.refs + 1}
 	cl.mu.Unlock()
 }
 
@@ -137,7 +164,8 @@ func (cl *claims) refresh() {
 		cl.mu.Lock()
 		if cur, ok := cl.held[key]; ok && cur.rev == c.rev {
 			if err == nil {
-				cl.held[key] = claim{c.holder, rev}
+				cur.rev = rev
+				cl.held[key] = cur
 			} else {
 				delete(cl.held, key)
 				cl.c.log.Warn("name claim lost to another hub while NATS was away", "key", key, "holder", c.holder)

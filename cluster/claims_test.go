@@ -39,6 +39,10 @@ func TestOneClaimWins(t *testing.T) {
 		if err := winner.Claim(name, holder); err != nil {
 			t.Fatalf("%s: the holder claiming again: %v", name, err)
 		}
+		winner.Release(name, holder) // one Claim still holds it
+		if err := loser.Claim(name, "x/2"); !errors.Is(err, hub.ErrNameTaken) {
+			t.Fatalf("%s: claimed while held once more: %v", name, err)
+		}
 		winner.Release(name, holder)
 		if err := loser.Claim(name, "x/2"); err != nil {
 			t.Fatalf("%s: after release: %v", name, err)
