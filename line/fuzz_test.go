@@ -17,7 +17,7 @@ import (
 func FuzzReader(f *testing.F) {
 	for _, s := range []string{
 		"hello\n", "a\r\nb\r\n", "\xff\xfb\x01hi\n", "\xff\xfa\x18xterm\xff\xf0ok\n",
-		"bad \xc3\x28\n", "x\x1b[31mred\n", "/nick bob\n/join #go\nhi\n", "\u0085\u009b\n",
+		"bad \xc3\x28\n", "caf\xff\xfa au lait\nnext\n", "cut", "x\x1b[31mred\n", "/nick bob\n/join #go\nhi\n", "\u0085\u009b\n",
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nb\n",
 	} {
 		f.Add([]byte(s))
@@ -53,9 +53,12 @@ func collect(t *testing.T, r io.Reader) []string {
 	for {
 		l, err := lr.ReadLine()
 		var tl *line.TooLongError
+		var inc *line.IncompleteError
 		switch {
 		case errors.As(err, &tl):
 			out = append(out, "!too long")
+		case errors.As(err, &inc):
+			out = append(out, "!incomplete")
 		case err == io.EOF:
 			return out
 		case err != nil:

@@ -2,6 +2,7 @@ package line_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -18,9 +19,13 @@ func readAll(t *testing.T, r io.Reader, max int) []string {
 	for {
 		l, err := lr.ReadLine()
 		var tl *line.TooLongError
+		var inc *line.IncompleteError
 		switch {
 		case errors.As(err, &tl):
 			got = append(got, "!"+err.Error())
+			continue
+		case errors.As(err, &inc):
+			got = append(got, fmt.Sprintf("!incomplete %d", inc.Size))
 			continue
 		case err == io.EOF:
 			return got
@@ -42,10 +47,13 @@ func TestReaderFraming(t *testing.T) {
 	}{
 		{"lf", "hello\nworld\n", []string{"hello", "world"}},
 		{"crlf", "hello\r\nworld\r\n", []string{"hello", "world"}},
-		{"final line without newline", "a\nb", []string{"a", "b"}},
+		{"final line without newline", "a\nbc", []string{"a", "!incomplete 2"}},
 		{"empty lines kept", "\n\nx\n", []string{"", "", "x"}},
 		{"telnet negotiation stripped", "\xff\xfb\x01\xff\xfd\x03hi\xff\xf1 there\n", []string{"hi there"}},
 		{"telnet subnegotiation stripped", "\xff\xfa\x18\x00xterm\xff\xf0ok\n", []string{"ok"}},
+		{"stray IAC SB swallows nothing", "caf\xff\xfa au lait\nnext line\n", []string{"caf au lait", "next line"}},
+		{"subnegotiation ends with its line", "a\xff\xfa\x18\nb\xff\xf0c\nd\n", []string{"a", "bc", "d"}},
+		{"option byte not taken from the next line", "x\xff\xfd\nyz\n", []string{"x", "yz"}},
 		{"controls removed", "a\x1b[2Jb\x07c\x7fd\n", []string{"a[2Jbcd"}},
 		{"tab to space", "a\tb\n", []string{"a b"}},
 		{"c1 controls removed", "a\u0085b\u009bc\n", []string{"abc"}},
@@ -70,6 +78,25 @@ func TestReaderSegmentation(t *testing.T) {
 	bytewise := readAll(t, iotest.OneByteReader(strings.NewReader(in)), 100)
 	if strings.Join(whole, "|") != strings.Join(bytewise, "|") || len(whole) != 3 {
 		t.Fatalf("whole %q, byte-wise %q", whole, bytewise)
+	}
+}
+
+// A line cut short by a reset is reported as incomplete, with the reset
+// as its cause, and never delivered.
+func TestReaderCutLineIsIncomplete(t *testing.T) {
+	reset := errors.New("connection reset by peer")
+	src := io.MultiReader(strings.NewReader("hello\ntransfer the $10"), iotest.ErrReader(reset))
+	lr := line.NewReader(src, 100)
+	if l, err := lr.ReadLine(); err != nil || string(l.Text) != "hello" {
+		t.Fatalf("first line: %q, %v", l.Text, err)
+	}
+	l, err := lr.ReadLine()
+	var inc *line.IncompleteError
+	if !errors.As(err, &inc) || !errors.Is(err, reset) || inc.Size != len("transfer the $10") || l.Text != nil {
+		t.Fatalf("cut line: %q, %v; want *IncompleteError wrapping the reset", l.Text, err)
+	}
+	if _, err := lr.ReadLine(); err != reset {
+		t.Fatalf("after the cut line: %v, want the reset", err)
 	}
 }
 

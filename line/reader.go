@@ -27,6 +27,23 @@ func (e *TooLongError) Error() string {
 	return fmt.Sprintf("line too long (%d bytes, limit %d)", e.Size, e.Limit)
 }
 
+// IncompleteError reports that input ended in the middle of a line: the
+// peer closed or the connection was reset before the line's end. The
+// partial line is dropped, never delivered as if it were whole (a cut-off
+// "transfer the $1000" must not arrive as "transfer the $10"). Err is why
+// input ended: io.EOF for a close, which errors.Is sees through.
+type IncompleteError struct {
+	Size int   // bytes of the partial line
+	Err  error // the source's error
+}
+
+func (e *IncompleteError) Error() string {
+	return fmt.Sprintf("input ended in the middle of a line (%d bytes not delivered): %v", e.Size, e.Err)
+}
+
+// Unwrap returns the source's error.
+func (e *IncompleteError) Unwrap() error { return e.Err }
+
 // Line is one cleaned line.
 type Line struct {
 	// Text is the line without its ending. It aliases the Reader's buffer
@@ -45,7 +62,6 @@ type Reader struct {
 	err        error // the source's error, returned once buffered lines are done
 	filled     bool  // the last read filled all the free space: grow
 	scratch    []byte
-	telnet     telnetState
 }
 
 // NewReader returns a Reader of lines up to max bytes (the ending not
@@ -57,9 +73,9 @@ func NewReader(r io.Reader, max int) *Reader {
 	return &Reader{src: r, max: max}
 }
 
-// ReadLine returns the next line. At the end of input a final unterminated
-// line is returned before io.EOF. An over-long line yields *TooLongError
-// and is skipped.
+// ReadLine returns the next line. Input that ends without a final line
+// ending yields *IncompleteError before the source's error (io.EOF at a
+// clean end). An over-long line yields *TooLongError and is skipped.
 func (r *Reader) ReadLine() (Line, error) {
 	scanned := 0
 	for {
@@ -76,9 +92,8 @@ func (r *Reader) ReadLine() (Line, error) {
 			if scanned == 0 {
 				return Line{}, r.err
 			}
-			raw := r.buf[r.start:r.end]
 			r.start = r.end
-			return r.clean(raw)
+			return Line{}, &IncompleteError{Size: scanned, Err: r.err}
 		}
 		r.fill()
 	}
@@ -161,10 +176,10 @@ func (r *Reader) clean(raw []byte) (Line, error) {
 	if len(raw) > r.max {
 		return Line{}, &TooLongError{Limit: r.max, Size: len(raw)}
 	}
-	if plainASCII(raw) && r.telnet == telnetData {
+	if plainASCII(raw) {
 		return Line{Text: raw}, nil
 	}
-	out, repaired := r.sanitize(r.scratch[:0], raw)
+	out, repaired := sanitize(r.scratch[:0], raw)
 	r.scratch = out
 	if len(out) > r.max {
 		return Line{}, &TooLongError{Limit: r.max, Size: len(out)}

@@ -1,6 +1,7 @@
 package line
 
 import (
+	"bytes"
 	"unicode/utf8"
 )
 
@@ -15,22 +16,11 @@ const (
 	se   = 240
 )
 
-// telnetState carries a negotiation that spans reads or lines.
-type telnetState uint8
-
-const (
-	telnetData   telnetState = iota
-	telnetIAC                // saw IAC
-	telnetOption             // saw IAC WILL/WONT/DO/DONT, option byte next
-	telnetSub                // inside IAC SB … IAC SE
-	telnetSubIAC             // saw IAC inside a subnegotiation
-)
-
 // sanitize appends the cleaned form of raw to dst: telnet negotiation
 // removed, control characters dropped (tab becomes a space), invalid UTF-8
 // replaced with U+FFFD. It reports whether any UTF-8 was repaired.
-func (r *Reader) sanitize(dst, raw []byte) ([]byte, bool) {
-	raw = r.stripTelnet(raw)
+func sanitize(dst, raw []byte) ([]byte, bool) {
+	raw = stripTelnet(raw)
 	repaired := false
 	for len(raw) > 0 {
 		c := raw[0]
@@ -58,40 +48,38 @@ func (r *Reader) sanitize(dst, raw []byte) ([]byte, bool) {
 	return dst, repaired
 }
 
-// stripTelnet removes IAC sequences from raw in place and returns the rest.
-// An escaped IAC IAC stands for byte 255, which is never valid UTF-8, so it
-// is dropped along with the commands.
-func (r *Reader) stripTelnet(raw []byte) []byte {
-	out := raw[:0]
-	for _, c := range raw {
-		switch r.telnet {
-		case telnetData:
-			if c == iac {
-				r.telnet = telnetIAC
+// subnegotiationEnd is IAC SE, which ends IAC SB … .
+var subnegotiationEnd = []byte{iac, se}
+
+// stripTelnet removes telnet commands from a line in place and returns the
+// rest. An escaped IAC IAC stands for byte 255, which is never valid UTF-8,
+// so it is dropped along with the commands. A command never runs past the
+// end of its line: hubcat negotiates no option, so no client has cause to
+// send one that does. In particular IAC SB without its IAC SE on the same
+// line is not taken for a subnegotiation — 0xFF 0xFA is also "ÿú" in
+// Latin-1 — and only those two bytes are dropped; the rest of the line,
+// and every line after it, is read as usual.
+func stripTelnet(raw []byte) []byte {
+	out := raw[:0] // written behind the reading position
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != iac {
+			out = append(out, raw[i])
+			continue
+		}
+		if i+1 == len(raw) {
+			break
+		}
+		switch raw[i+1] {
+		case will, wont, do, dont:
+			i += 2 // the command and its option
+		case sb:
+			if end := bytes.Index(raw[i+2:], subnegotiationEnd); end >= 0 {
+				i += 2 + end + 1 // through IAC SE
 			} else {
-				out = append(out, c)
+				i++ // a stray IAC SB: drop just it
 			}
-		case telnetIAC:
-			switch c {
-			case will, wont, do, dont:
-				r.telnet = telnetOption
-			case sb:
-				r.telnet = telnetSub
-			default: // IAC IAC, or a two-byte command such as NOP or AYT
-				r.telnet = telnetData
-			}
-		case telnetOption:
-			r.telnet = telnetData
-		case telnetSub:
-			if c == iac {
-				r.telnet = telnetSubIAC
-			}
-		case telnetSubIAC:
-			if c == se {
-				r.telnet = telnetData
-			} else {
-				r.telnet = telnetSub
-			}
+		default: // IAC IAC, or a two-byte command such as NOP or AYT
+			i++
 		}
 	}
 	return out
