@@ -199,6 +199,10 @@ func (s *session) readLoop(ctx context.Context, c net.Conn) hub.CloseReason {
 				m.Fail("too_long", tooLong.Error()+"; not sent", "")
 				continue
 			}
+			var cut *line.IncompleteError
+			if errors.As(err, &cut) && errors.Is(err, io.EOF) {
+				m.Notice("your last line had no line ending, so it was not sent")
+			}
 			return s.srv.readFailure(ctx, m, err)
 		}
 		if m.CutReason() != hub.StillConnected {
