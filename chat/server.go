@@ -40,6 +40,11 @@ type Config struct {
 	FloodBurst int
 	// IdleTimeout disconnects a client silent for this long; zero disables.
 	IdleTimeout time.Duration
+	// SilentTimeout disconnects a client that has sent no line at all this
+	// long after connecting, so that a socket that never speaks does not
+	// hold a connection slot forever while IdleTimeout is off; zero
+	// disables. Once a client has sent a line, only IdleTimeout applies.
+	SilentTimeout time.Duration
 	// WriteTimeout bounds each write to the client; a client that cannot
 	// take a batch within it is cut off as a slow consumer. Zero means 10s.
 	WriteTimeout time.Duration
@@ -185,6 +190,10 @@ func (s *session) readLoop(ctx context.Context, c net.Conn) hub.CloseReason {
 		burst = burst[:0]
 	}
 	defer say()
+	silent := cfg.IdleTimeout <= 0 && cfg.SilentTimeout > 0 // until the first line
+	if silent {
+		c.SetReadDeadline(time.Now().Add(cfg.SilentTimeout))
+	}
 	for {
 		if cfg.IdleTimeout > 0 {
 			if ctx.Err() != nil { // do not push back the shutdown's deadline
@@ -193,6 +202,10 @@ func (s *session) readLoop(ctx context.Context, c net.Conn) hub.CloseReason {
 			c.SetReadDeadline(time.Now().Add(cfg.IdleTimeout))
 		}
 		l, err := lr.ReadLine()
+		if silent && err == nil && ctx.Err() == nil { // do not undo the shutdown's deadline
+			silent = false
+			c.SetReadDeadline(time.Time{})
+		}
 		if err != nil {
 			var tooLong *line.TooLongError
 			if errors.As(err, &tooLong) {
@@ -258,7 +271,11 @@ func (s *Server) readFailure(ctx context.Context, m *hub.Member, err error) hub.
 	case m.CutReason() != hub.StillConnected:
 		return m.CutReason()
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		m.Notice("disconnected after " + s.cfg.IdleTimeout.String() + " without input")
+		timeout := s.cfg.IdleTimeout
+		if timeout <= 0 {
+			timeout = s.cfg.SilentTimeout
+		}
+		m.Notice("disconnected after " + timeout.String() + " without input")
 		return hub.IdleTimeout
 	case errors.Is(err, io.EOF):
 		return hub.ClientClosed
