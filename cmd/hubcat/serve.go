@@ -59,6 +59,7 @@ Logs go to stderr. SIGINT or SIGTERM tells every client, flushes and exits.`,
 	f.Float64Var(&o.chat.FloodRate, "flood-rate", 10, "lines per second one client may send (0 = no flood control)")
 	f.IntVar(&o.chat.FloodBurst, "flood-burst", 20, "lines a client may send at once before flood control")
 	f.DurationVar(&o.chat.IdleTimeout, "idle-timeout", 0, "disconnect clients silent this long (0 = never)")
+	f.DurationVar(&o.chat.SilentTimeout, "silent-timeout", 10*time.Minute, "disconnect clients that have sent nothing at all this long after connecting (0 = never)")
 	f.DurationVar(&o.chat.WriteTimeout, "write-timeout", 10*time.Second, "cut off a client that cannot take output this long")
 	f.IntVar(&o.outbox, "outbox", 1<<20, "bytes queued per client before it is cut off as a slow consumer")
 	f.IntVar(&o.maxClients, "max-clients", 10000, "most clients at once (0 = unlimited)")
