@@ -1,0 +1,125 @@
+package cluster_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hubcat/hubcat/cluster"
+	"github.com/hubcat/hubcat/cluster/clustertest"
+)
+
+// sayAll has c say n numbered lines in room and returns the acked
+// event IDs, in order.
+func (c *jclient) sayAll(room string, from, n int) []string {
+	c.t.Helper()
+	var ids []string
+	for k := from; k < from+n; k++ {
+		ids = append(ids, c.cmd(map[string]any{"cmd": "say", "room": room, "text": fmt.Sprintf("line %d", k)}))
+	}
+	var out []string
+	for _, id := range ids {
+		ev := c.reply(id)
+		if ev["type"] != "ack" {
+			c.t.Fatalf("%s: say: %v", c.name, ev)
+		}
+		out = append(out, ev["id"].(string))
+	}
+	return out
+}
+
+// messages reads n message events of room, returning their IDs and the
+// last seq.
+func (c *jclient) messages(room string, n int) (ids []string, last uint64) {
+	c.t.Helper()
+	for range n {
+		ev := c.next(func(ev map[string]any) bool { return ev["type"] == "message" && ev["room"] == room })
+		ids = append(ids, ev["id"].(string))
+		last = seqOf(ev)
+	}
+	return ids, last
+}
+
+// A hub dies; its client reconnects to another hub and resumes the room
+// from the last seq it saw: it gets exactly what it missed, then live
+// events, and its name comes free once the dead hub's claim expires.
+func TestHubKilledClientResumes(t *testing.T) {
+	nats := clustertest.Start(t, 3)
+	cfg := cluster.Config{ClaimTTL: 2 * time.Second}
+	h0, h1 := startHub(t, nats, 0, cfg), startHub(t, nats, 1, cfg)
+	alice, bob := connect(t, h0, "alice"), connect(t, h1, "bob")
+	alice.joinRooms("dev")
+	bob.joinRooms("dev")
+	sent := bob.sayAll("dev", 0, 10)
+	got, last := alice.messages("dev", 10)
+	h0.kill()
+	sent = append(sent, bob.sayAll("dev", 10, 10)...)
+
+	alice = connect(t, h1, "")
+	id := alice.cmd(map[string]any{"cmd": "join", "room": "dev", "after": last})
+	hist := alice.next(func(ev map[string]any) bool { return ev["type"] == "history" && ev["room"] == "dev" })
+	if hist["complete"] != true {
+		t.Fatalf("resume history incomplete: %v", hist)
+	}
+	for _, e := range hist["events"].([]any) {
+		ev := e.(map[string]any)
+		if seqOf(ev) <= last {
+			t.Fatalf("history event seq %d at or before the resume point %d", seqOf(ev), last)
+		}
+		if ev["type"] == "message" {
+			got = append(got, ev["id"].(string))
+		}
+	}
+	alice.next(func(ev map[string]any) bool { return ev["client_id"] == id })
+	sent = append(sent, bob.sayAll("dev", 20, 5)...)
+	live, _ := alice.messages("dev", 5)
+	got = append(got, live...)
+	if !slices.Equal(got, sent) {
+		t.Fatalf("alice saw\n%v\nbob sent\n%v", got, sent)
+	}
+
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		id := alice.cmd(map[string]any{"cmd": "nick", "name": "alice"})
+		ev := alice.next(func(ev map[string]any) bool {
+			return ev["client_id"] == id || ev["type"] == "rename" && ev["name"] == "alice"
+		})
+		if ev["type"] == "rename" {
+			break
+		}
+		if ev["code"] != "name_taken" || time.Now().After(deadline) {
+			t.Fatalf("taking back the name: %v", ev)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// NATS stops entirely under two hubs: their members stay connected and
+// are refused with "unavailable" what cannot be ordered; when NATS is
+// back, talk across the hubs resumes with nothing acknowledged lost.
+func TestHubsRideOutNATSRestart(t *testing.T) {
+	nats := clustertest.Start(t, 1)
+	h0, h1 := startHub(t, nats, 0, cluster.Config{}), startHub(t, nats, 1, cluster.Config{})
+	alice, bob := connect(t, h0, "alice"), connect(t, h1, "bob")
+	alice.joinRooms("dev")
+	bob.joinRooms("dev")
+	sent := alice.sayAll("dev", 0, 5)
+	got, _ := bob.messages("dev", 5)
+
+	nats.StopAll()
+	waitUntil(t, "down", func() bool { return !h0.c.Up() && !h1.c.Up() })
+	id := alice.cmd(map[string]any{"cmd": "say", "room": "dev", "text": "into the void"})
+	if ev := alice.reply(id); ev["code"] != "unavailable" {
+		t.Fatalf("say without NATS: %v", ev)
+	}
+
+	nats.Restart(0)
+	nats.WaitLeader()
+	waitUntil(t, "up", func() bool { return h0.c.Up() && h1.c.Up() })
+	sent = append(sent, alice.sayAll("dev", 5, 5)...)
+	more, _ := bob.messages("dev", 5)
+	if got = append(got, more...); !slices.Equal(got, sent) {
+		t.Fatalf("bob saw\n%v\nalice sent\n%v", got, sent)
+	}
+}
