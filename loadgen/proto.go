@@ -21,6 +21,9 @@ const (
 	// NATS is the NATS text protocol: every client subscribes to one
 	// subject and publishes to it; the server echoes to the publisher.
 	NATS Proto = "nats"
+	// IRC is the IRC client protocol: every client joins one channel and
+	// sends PRIVMSGs to it (hubcat serve --irc, ngircd, inspircd).
+	IRC Proto = "irc"
 )
 
 // subject is the NATS subject every client subscribes and publishes to.
@@ -47,8 +50,10 @@ func newWire(p Proto) (wire, error) {
 		return lineWire{}, nil
 	case NATS:
 		return natsWire{}, nil
+	case IRC:
+		return ircWire{}, nil
 	}
-	return nil, fmt.Errorf("unknown protocol %q (want lines or nats)", p)
+	return nil, fmt.Errorf("unknown protocol %q (want lines, nats or irc)", p)
 }
 
 // lineWire is the plain line chat.

@@ -43,7 +43,8 @@ the server's CPU time and memory. --senders 0 holds idle connections and
 reports the server's memory per connection.
 
 Protocols: lines (hubcat serve, ncat --chat, any line chat; a "<name> "
-prefix is accepted) and nats (all clients subscribe to one subject).`,
+prefix is accepted), nats (all clients subscribe to one subject) and irc
+(all clients join one channel: hubcat serve --irc, ngircd, inspircd).`,
 		Example: `  hubcat bench chat --addr 127.0.0.1:7000 --clients 1000 --senders 20 --rate 20 --duration 10s
   hubcat bench chat --addr 127.0.0.1:4222 --proto nats --clients 200 --senders 200 --rate 0
   hubcat bench chat --addr 127.0.0.1:7000 --clients 10000 --senders 0 --pid 1234`,
@@ -81,7 +82,7 @@ prefix is accepted) and nats (all clients subscribe to one subject).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "", "chat server address (host:port, tcp://, tls://, unix://)")
-	f.StringVar(&proto, "proto", "lines", "protocol: lines or nats")
+	f.StringVar(&proto, "proto", "lines", "protocol: lines, nats or irc")
 	f.IntVar(&cfg.Clients, "clients", 100, "connections to open")
 	f.BoolVar(&cfg.Greeting, "greeting", false, "lines: the server greets each client; wait for that line before counting it connected")
 	f.IntVar(&cfg.Senders, "senders", 10, "clients that send (default: up to 10); 0 holds idle connections")
