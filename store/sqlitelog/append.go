@@ -22,6 +22,8 @@ type Stats struct {
 	Pending int    // events queued or being committed
 	Commits uint64 // groups committed (one sync each)
 	Events  uint64 // events committed
+	Trimmed uint64 // events and private messages removed by retention
+	Passes  uint64 // retention passes completed
 }
 
 // Append queues events for the writer and returns at once; done is called,

@@ -60,8 +60,10 @@ func Check(ctx context.Context, dir string) ([]string, error) {
 	return problems, nil
 }
 
-// openExisting opens the history database under dir for reading without
-// taking the hub's lock, refusing a missing file or another application's.
+// openExisting opens the history database under dir without taking the
+// hub's lock (SQLite's own locking keeps a live hub and this connection
+// apart), refusing a missing file or another application's. It is not
+// query_only: VACUUM INTO writes, if only to another file.
 func openExisting(ctx context.Context, dir string) (*sql.DB, string, error) {
 	path := filepath.Join(dir, DBFile)
 	if _, err := os.Stat(path); err != nil {
@@ -70,7 +72,7 @@ func openExisting(ctx context.Context, dir string) (*sql.DB, string, error) {
 		}
 		return nil, path, fmt.Errorf("sqlitelog: %w", err)
 	}
-	db, err := openDB(path, true)
+	db, err := openDB(path, false)
 	if err != nil {
 		return nil, path, err
 	}

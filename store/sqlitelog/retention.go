@@ -64,6 +64,9 @@ func (r *retention) start() {
 	}
 	r.private = o.MaxAge > 0
 	r.removed = 0
+	if !r.active() {
+		r.finish()
+	}
 }
 
 // active reports whether a pass has work left.
@@ -92,7 +95,18 @@ func (r *retention) step() {
 	if err != nil {
 		r.l.opt.Logger.Warn("history retention step failed", "db", r.l.path, "err", err)
 	}
-	if !r.active() && r.removed > 0 {
+	if !r.active() {
+		r.finish()
+	}
+}
+
+// finish records a completed pass.
+func (r *retention) finish() {
+	r.l.mu.Lock()
+	r.l.stats.Passes++
+	r.l.stats.Trimmed += uint64(r.removed)
+	r.l.mu.Unlock()
+	if r.removed > 0 {
 		r.l.opt.Logger.Info("history retention", "db", r.l.path, "removed", r.removed)
 	}
 }
