@@ -7,8 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/hubcat/hubcat/hub"
 	"github.com/hubcat/hubcat/store/storetest"
