@@ -141,6 +141,7 @@ var commands = []func(stdio) *cobra.Command{
 	listenCmd,
 	echoCmd,
 	benchCmd,
+	dbCmd,
 }
 
 // parseEndpoint parses an address argument, turning a bad one into a usage error.
