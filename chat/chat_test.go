@@ -579,3 +579,59 @@ func TestCutOffMemberIsReset(t *testing.T) {
 		t.Fatalf("the cut-off member's connection ended with %v, want a reset", err)
 	}
 }
+
+// Room moderation for line users: the first member of a room is its
+// operator; topic, modes, voice, kick, ban and invite; refusals are clear.
+func TestModeration(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{}, hub.Config{}, ln)
+	op := join(t, dialTCP(t, ln), "op")
+	bob := join(t, dialTCP(t, ln), "bob")
+	op.send("/join ops")
+	op.expectSkipping("*** you joined ops; nobody else is here", 5)
+	bob.send("/join ops")
+	bob.expectSkipping("*** you joined ops; here: op", 5)
+	op.expectSkipping("*** bob joined ops", 5)
+
+	bob.send("/kick op")
+	bob.expect("*** you are not an operator of that room")
+	op.send("/topic release on friday", "/mode +t")
+	bob.expect("*** op set the topic of ops: release on friday")
+	bob.expect("*** op sets mode +t on ops")
+	bob.send("/topic mine now")
+	bob.expect("*** you are not an operator of that room")
+	bob.send("/topic")
+	bob.expect("*** topic of ops: release on friday (set by op,")
+
+	op.send("/mode +m")
+	bob.expect("*** op sets mode +m on ops")
+	bob.send("can I talk?")
+	bob.expect("*** that room is moderated")
+	op.send("/mode +v bob")
+	bob.expect("*** op sets mode +v bob on ops")
+	bob.send("now I can")
+	op.expectSkipping("<bob> now I can", 5)
+
+	op.send("/mode +x")
+	op.expect("*** unknown room mode")
+	op.send("/mode +l")
+	op.expect("*** mode l needs an argument")
+	op.send("/ban bob!*@*", "/kick bob off you go")
+	bob.expect("*** op sets mode +b bob!*@* on ops")
+	bob.expect("*** bob was kicked from ops by op (off you go)")
+	op.expectSkipping("*** bob was kicked from ops by op (off you go)", 5)
+	bob.send("/join ops")
+	bob.expect("*** cannot join \"ops\": you are banned from that room")
+	op.send("/invite bob")
+	op.expect("*** invited bob to ops")
+	bob.expect("*** op invites you to ops; /join ops")
+	bob.send("/join ops")
+	bob.expectSkipping("*** you joined ops; here: op", 3)
+
+	op.send("/mode +k sesame", "/mode")
+	op.expectSkipping("*** modes of ops: +mtk sesame; bans: bob!*@*", 5)
+	carol := join(t, dialTCP(t, ln), "carol")
+	carol.send("/join ops", "/join ops sesame")
+	carol.expect("*** cannot join \"ops\": that room needs the right key")
+	carol.expectSkipping("*** you joined ops", 3)
+}

@@ -21,6 +21,11 @@ var helpText = []string{
 	"  /me TEXT          action (* you TEXT)",
 	"  /history [N]      the last N events of the room you talk in (default 20)",
 	"  /format json|text receive events as JSON objects (one per line) or as text",
+	"  /topic [TEXT]     show or set the topic of the room you talk in",
+	"  /kick NAME [WHY]  remove someone from the room (operators)",
+	"  /ban MASK         ban names matching MASK, like bob!*@* (operators); /unban MASK",
+	"  /invite NAME      invite someone to the room you talk in",
+	"  /mode [+-MODES ARGS] show or change the room's modes: o v b i m t k l (operators)",
 	"  /help             this list",
 	"  /quit             leave",
 	"a line without / is said to the room you talk in; lines from your other rooms start with [room]",
@@ -48,7 +53,8 @@ func (s *session) command(cmd line.Command) (quit bool) {
 	case "nick":
 		s.nick(cmd.Args)
 	case "join":
-		s.join(strings.TrimPrefix(cmd.Args, "#"))
+		room, key := cmd.Fields()
+		s.join(strings.TrimPrefix(room, "#"), key)
 	case "part":
 		s.part(strings.TrimPrefix(cmd.Args, "#"))
 	case "rooms":
@@ -70,6 +76,8 @@ func (s *session) command(cmd line.Command) (quit bool) {
 		s.report(s.post(hub.KindAction, "", cmd.Args))
 	case "history":
 		s.history(cmd.Args)
+	case "topic", "kick", "ban", "unban", "invite", "mode":
+		s.moderate(cmd)
 	case "format":
 		s.format(cmd.Args)
 	case "help":
@@ -114,13 +122,13 @@ func (s *session) nick(name string) {
 	m.Notice("you are now known as " + name)
 }
 
-func (s *session) join(room string) {
+func (s *session) join(room, key string) {
 	m := s.m
 	if room == "" {
-		m.Notice("usage: /join ROOM")
+		m.Notice("usage: /join ROOM [KEY]")
 		return
 	}
-	res, err := m.Join(room, hub.JoinOptions{})
+	res, err := m.Join(room, hub.JoinOptions{Key: key})
 	if err != nil {
 		m.Notice(fmt.Sprintf("cannot join %q: %v", room, err))
 		return

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -85,6 +86,17 @@ func appendTextLine(b []byte, ev *hub.Event) []byte {
 		b = append(b, ev.From...)
 		b = append(b, " is now known as "...)
 		b = append(b, ev.Text...)
+	case hub.KindTopic:
+		b = fmt.Appendf(b, "*** %s set the topic of %s: %s", ev.From, ev.Room, ev.Text)
+	case hub.KindMode:
+		b = fmt.Appendf(b, "*** %s sets mode %s on %s", ev.From, ev.Text, ev.Room)
+	case hub.KindKick:
+		b = fmt.Appendf(b, "*** %s was kicked from %s by %s", ev.To, ev.Room, ev.From)
+		if ev.Text != "" {
+			b = fmt.Appendf(b, " (%s)", ev.Text)
+		}
+	case hub.KindInvite:
+		b = fmt.Appendf(b, "*** %s invites you to %s; /join %s", ev.From, ev.Room, ev.Room)
 	default:
 		b = append(b, "*** "...)
 		b = append(b, ev.Text...)

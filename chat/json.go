@@ -29,6 +29,7 @@ type jsonCommand struct {
 	After   *uint64 `json:"after"`
 	Before  uint64  `json:"before"`
 	Limit   int     `json:"limit"`
+	Key     string  `json:"key"`
 }
 
 // maxClientID bounds the ID a client gives a command.
@@ -157,9 +158,9 @@ func errorCode(err error) string {
 }
 
 func (s *session) jsonJoin(room string, c *jsonCommand) {
-	opt := hub.JoinOptions{Recent: jsonRecent}
+	opt := hub.JoinOptions{Recent: jsonRecent, Key: c.Key}
 	if c.After != nil {
-		opt = hub.JoinOptions{Resume: true, After: *c.After}
+		opt = hub.JoinOptions{Resume: true, After: *c.After, Key: c.Key}
 	}
 	res, err := s.m.Join(room, opt)
 	if err != nil {

@@ -17,9 +17,13 @@ const (
 	KindAck                 // to a sender: its message was stored and delivered
 	KindError               // to one member: a request failed; Code says how
 	KindHistory             // to one member: a batch of past room events (Batch)
+	KindTopic               // From set the room's topic to Text
+	KindMode                // From changed the room's modes: Text, as "+o bob"
+	KindKick                // From removed To from the room; Text is the reason
+	KindInvite              // to one member: From invites it (To) to Room
 )
 
-var kindNames = [...]string{"message", "action", "private", "join", "leave", "rename", "notice", "ack", "error", "history"}
+var kindNames = [...]string{"message", "action", "private", "join", "leave", "rename", "notice", "ack", "error", "history", "topic", "mode", "kick", "invite"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -59,13 +63,16 @@ type Batch struct {
 	More bool
 }
 
-// IsPresence reports whether the kind is a join, leave or rename.
-func (k Kind) IsPresence() bool { return k == KindJoin || k == KindLeave || k == KindRename }
+// IsPresence reports whether the kind changes who is in a room, or how
+// they are known: a join, leave, kick or rename.
+func (k Kind) IsPresence() bool {
+	return k == KindJoin || k == KindLeave || k == KindRename || k == KindKick
+}
 
 // Logged reports whether events of this kind belong in the log.
 func (k Kind) Logged() bool {
 	switch k {
-	case KindMessage, KindAction, KindPrivate, KindJoin, KindLeave, KindRename:
+	case KindMessage, KindAction, KindPrivate, KindJoin, KindLeave, KindRename, KindTopic, KindMode, KindKick:
 		return true
 	}
 	return false

@@ -36,9 +36,15 @@ func ErrorCode(err error) string {
 		{ErrNameTaken, "name_taken"}, {ErrBadName, "bad_name"}, {ErrBadRoom, "bad_room"},
 		{ErrNoSuchMember, "no_such_user"}, {ErrNotInRoom, "not_in_room"}, {ErrEmpty, "empty"},
 		{ErrNotStored, "not_stored"}, {ErrUnavailable, "unavailable"}, {ErrClosed, "unavailable"},
+		{ErrUnknownMode, "bad_mode"}, {ErrModeArg, "bad_mode"},
 	} {
 		if errors.Is(err, c.err) {
 			return c.code
+		}
+	}
+	for _, e := range moderationErrors {
+		if errors.Is(err, e) {
+			return "forbidden"
 		}
 	}
 	return "error"

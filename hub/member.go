@@ -20,7 +20,6 @@ type Member struct {
 	focus       atomic.Pointer[Room]    // the room AwayFormat does not apply to
 	out         *Outbox
 	closeConn   func()
-	rooms       []*Room // in join order; owned by the reader goroutine
 	left        bool    // owned by the reader goroutine
 	burst       []Event // reused for Post's events; owned by the reader goroutine
 
@@ -31,8 +30,24 @@ type Member struct {
 	seen     [8]string // recent shared presence IDs, so each is seen once; guarded by seenMu
 	seenNext int       // guarded by seenMu
 
-	mu   sync.Mutex
-	name string // guarded by mu (and the hub's index by Hub.mu)
+	mu    sync.Mutex
+	name  string  // guarded by mu (and the hub's index by Hub.mu)
+	rooms []*Room // in join order; guarded by mu (a kick removes one from outside)
+}
+
+// roomList returns a copy of the member's rooms.
+func (m *Member) roomList() []*Room {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.rooms)
+}
+
+// dropRoom forgets r, as a part or a kick does.
+func (m *Member) dropRoom(r *Room) {
+	m.mu.Lock()
+	m.rooms = slices.DeleteFunc(m.rooms, func(o *Room) bool { return o == r })
+	m.mu.Unlock()
+	m.focus.CompareAndSwap(r, nil)
 }
 
 // formats holds a member's renderers so they can change atomically.
@@ -73,8 +88,9 @@ func (m *Member) Outbox() *Outbox { return m.out }
 
 // Rooms lists the rooms the member is in, in the order it joined them.
 func (m *Member) Rooms() []string {
-	out := make([]string, len(m.rooms))
-	for i, r := range m.rooms {
+	rooms := m.roomList()
+	out := make([]string, len(rooms))
+	for i, r := range rooms {
 		out[i] = r.name
 	}
 	return out
@@ -91,6 +107,8 @@ func (m *Member) In(room string) (string, bool) {
 
 func (m *Member) roomNamed(room string) *Room {
 	key := m.hub.names.Fold(room)
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	for _, r := range m.rooms {
 		if r.key == key {
 			return r
@@ -239,12 +257,17 @@ func (m *Member) Join(room string, opt JoinOptions) (JoinResult, error) {
 	}
 	for {
 		r := m.hub.room(room)
-		res, ok := r.join(m, opt)
-		if !ok {
+		res, err := r.join(m, opt)
+		if err == errRoomGone {
 			continue // the room was retired meanwhile
 		}
+		if err != nil {
+			return res, err
+		}
 		if !res.Already {
+			m.mu.Lock()
 			m.rooms = append(m.rooms, r)
+			m.mu.Unlock()
 			m.hub.log.Debug("join", "member", m.Name(), "room", r.name)
 		}
 		return res, nil
@@ -257,7 +280,7 @@ func (m *Member) Part(room string) error {
 	if r == nil {
 		return ErrNotInRoom
 	}
-	m.rooms = slices.DeleteFunc(m.rooms, func(o *Room) bool { return o == r })
+	m.dropRoom(r)
 	r.remove(m, Event{Kind: KindLeave, From: m.Name()})
 	return nil
 }
@@ -290,9 +313,9 @@ func (m *Member) Post(room string, k Kind, clientID string, texts ...string) err
 	if len(m.burst) == 0 {
 		return ErrEmpty
 	}
-	r.publish(m.burst, m, clientID)
+	err := r.publish(m.burst, m, clientID)
 	clear(m.burst) // let the texts go
-	return nil
+	return err
 }
 
 // Private sends text to the member named to, wherever it is. It is
@@ -359,7 +382,7 @@ func (m *Member) Rename(name string) error {
 	m.mu.Unlock()
 	h.log.Info("rename", "from", old, "to", name, "remote", m.addr)
 	m.everywhere(Event{Kind: KindRename, From: old, Text: name})
-	if len(m.rooms) == 0 && m.allPresence {
+	if len(m.roomList()) == 0 && m.allPresence {
 		m.send(&Event{Kind: KindRename, From: old, Text: name, Time: h.now()})
 	}
 	return nil
@@ -369,7 +392,7 @@ func (m *Member) Rename(name string) error {
 // with IDs that share one base, so that each observer sees it once.
 func (m *Member) everywhere(ev Event) {
 	base := m.hub.newID()
-	for _, r := range m.rooms {
+	for _, r := range m.roomList() {
 		e := ev
 		e.ID = base + "/" + r.key
 		r.publish([]Event{e}, m, "")
@@ -421,10 +444,10 @@ func (m *Member) Leave(reason CloseReason) {
 	}
 	name := m.Name()
 	base := m.hub.newID()
-	for _, r := range m.rooms {
+	for _, r := range m.roomList() {
+		m.dropRoom(r)
 		r.remove(m, Event{Kind: KindLeave, From: name, Reason: reason, ID: base + "/" + r.key})
 	}
-	m.rooms = nil
 	m.hub.release(name, m)
 	m.out.Close()
 	m.hub.log.Info("leave", "member", name, "remote", m.addr, "reason", reason.String())

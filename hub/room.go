@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"errors"
 	"math"
 	"runtime"
 	"slices"
@@ -72,6 +73,7 @@ type Room struct {
 	renders   []rendering       // per-burst render cache, reused; guarded by mu
 	nrender   int               // valid entries in renders; guarded by mu
 	scratch   []byte            // personal renderings; guarded by mu
+	mod       moderation        // guarded by mu
 }
 
 type rendering struct {
@@ -94,7 +96,9 @@ type ackTo struct {
 }
 
 func newRoom(h *Hub, name, key string, last uint64) *Room {
-	return &Room{hub: h, name: name, key: key, seq: last, applied: last}
+	r := &Room{hub: h, name: name, key: key, seq: last, applied: last}
+	r.mod.modes.Created = h.now()
+	return r
 }
 
 // Name is the room's display name.
@@ -109,9 +113,14 @@ func (r *Room) size() int {
 // publish numbers events from one member (or none) and sends them on
 // their way: delivered at once without a Log, after it stores them with
 // one, after the Sequencer orders them in a cluster. Then it flushes.
-func (r *Room) publish(events []Event, from *Member, clientID string) {
+func (r *Room) publish(events []Event, from *Member, clientID string) error {
 	fl := newFlushList()
 	r.mu.Lock()
+	if k := events[0].Kind; from != nil && (k == KindMessage || k == KindAction) && !r.mayTalkLocked(from) {
+		r.mu.Unlock()
+		flushLists.Put(fl)
+		return ErrModerated
+	}
 	next := r.submitLocked(events, from, clientID, fl)
 	r.mu.Unlock()
 	// Before writing inline, let other publishers that are ready run
@@ -125,6 +134,7 @@ func (r *Room) publish(events []Event, from *Member, clientID string) {
 	if next != nil {
 		next()
 	}
+	return nil
 }
 
 // submitLocked numbers events (unless a Sequencer will) and applies them
@@ -279,6 +289,8 @@ func (r *Room) trackRemoteLocked(ev *Event) {
 		r.remote[names.Fold(ev.From)] = ev.From
 	case KindLeave:
 		delete(r.remote, names.Fold(ev.From))
+	case KindKick:
+		delete(r.remote, names.Fold(ev.To))
 	case KindRename:
 		delete(r.remote, names.Fold(ev.From))
 		r.remote[names.Fold(ev.Text)] = ev.Text
@@ -294,7 +306,7 @@ func (r *Room) applyLocked(events []Event, from *Member, clientID string, fl *fl
 	r.applied = last.Seq
 	h.recent.append(r.key, events)
 	r.fanOutLocked(events, from, fl)
-	if from != nil && !last.Kind.IsPresence() {
+	if from != nil && (last.Kind == KindMessage || last.Kind == KindAction) {
 		h.stats.messagesIn.Add(uint64(len(events)))
 		from.pushLocked(&Event{Kind: KindAck, Room: r.name, Seq: last.Seq, ID: last.ID, ClientID: clientID, Time: last.Time}, fl)
 	}
@@ -302,8 +314,9 @@ func (r *Room) applyLocked(events []Event, from *Member, clientID string, fl *fl
 
 // fanOutLocked renders the burst once per format and queues it to the
 // members, adding the outboxes it must flush to fl. Messages skip their
-// sender (who gets an ack); presence reaches the member itself only if it
-// asked for all presence, and members of big rooms only then too. A
+// sender (who gets an ack); a member's own join, leave or rename reaches
+// it only if it asked for all presence, and presence reaches members of
+// big rooms only then too; topics, modes and kicks reach everyone. A
 // member sees a presence event shared by several rooms (a rename, a quit)
 // once. r.mu must be held.
 func (r *Room) fanOutLocked(events []Event, from *Member, fl *flushList) {
@@ -320,10 +333,12 @@ func (r *Room) fanOutLocked(events []Event, from *Member, fl *flushList) {
 			m.queueLocked(b, fl)
 		}
 	}
+	talk := events[0].Kind == KindMessage || events[0].Kind == KindAction
+	ownPresence := presence && events[0].Kind != KindKick // a kicker sees its kick
 	for _, m := range r.members {
 		if m == from {
 			sawFrom = true
-			if !presence || !m.allPresence {
+			if talk || ownPresence && !m.allPresence {
 				continue
 			}
 		}
@@ -405,6 +420,8 @@ type JoinOptions struct {
 	// Recent, without Resume, asks for up to this many of the latest
 	// events (at most 1000).
 	Recent int
+	// Key is the room's key, if it has one (+k).
+	Key string
 }
 
 // JoinResult tells a joiner who was there.
@@ -420,7 +437,7 @@ const MaxListed = 20
 
 // join adds m (unless it is there already), queues its history batch, and
 // publishes its join. ok is false if the room died meanwhile.
-func (r *Room) join(m *Member, opt JoinOptions) (res JoinResult, ok bool) {
+func (r *Room) join(m *Member, opt JoinOptions) (res JoinResult, err error) {
 	h := r.hub
 	var pre prefetched
 	fl := newFlushList()
@@ -430,7 +447,7 @@ func (r *Room) join(m *Member, opt JoinOptions) (res JoinResult, ok bool) {
 		if r.dead {
 			r.mu.Unlock()
 			fl.run()
-			return res, false
+			return res, errRoomGone
 		}
 		b, gap := r.historyLocked(opt, &pre)
 		if gap && attempt < 5 {
@@ -444,8 +461,16 @@ func (r *Room) join(m *Member, opt JoinOptions) (res JoinResult, ok bool) {
 		break
 	}
 	res = JoinResult{Room: r.name, Already: r.hasLocked(m)}
+	if !res.Already {
+		if err := r.admitLocked(m, opt.Key); err != nil {
+			r.mu.Unlock()
+			flushLists.Put(fl) // nothing was queued: a refused join sends no history
+			return res, err
+		}
+	}
 	var next func()
 	if !res.Already {
+		r.enterLocked(m)
 		res.Total = len(r.members) + len(r.remote)
 		for _, o := range r.members[:min(len(r.members), MaxListed)] {
 			res.Names = append(res.Names, o.Name())
@@ -458,8 +483,11 @@ func (r *Room) join(m *Member, opt JoinOptions) (res JoinResult, ok bool) {
 	if next != nil {
 		next()
 	}
-	return res, true
+	return res, nil
 }
+
+// errRoomGone says a room was retired while a member joined it.
+var errRoomGone = errors.New("room retired")
 
 // prefetched is what a join read from the Log before taking the room lock.
 type prefetched struct {
@@ -581,9 +609,7 @@ func (r *Room) remove(m *Member, ev Event) {
 		return
 	}
 	r.members = slices.Delete(r.members, i, i+1)
-	if m.focus.Load() == r {
-		m.focus.Store(nil)
-	}
+	r.leftLocked(m)
 	var next func()
 	if !r.hub.closing.Load() {
 		next = r.submitLocked([]Event{ev}, m, "", fl)
