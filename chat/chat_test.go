@@ -635,3 +635,35 @@ func TestModeration(t *testing.T) {
 	carol.expect("*** cannot join \"ops\": that room needs the right key")
 	carol.expectSkipping("*** you joined ops", 3)
 }
+
+// Expensive commands have a budget: a client asking for history over and
+// over is refused after a burst, and an innocent client is still served.
+func TestExpensiveCommandsHaveABudget(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{}, hub.Config{}, ln)
+	greedy := join(t, dialTCP(t, ln), "greedy")
+	other := join(t, dialTCP(t, ln), "other")
+	var burst []string
+	for range 40 {
+		burst = append(burst, "/history 1000")
+	}
+	greedy.send(burst...)
+	refused := 0
+	for served := 0; served+refused < 40; {
+		switch l := greedy.readLine(); {
+		case strings.HasPrefix(l, "*** too many history or member-list requests"):
+			refused++
+		case strings.HasPrefix(l, "*** end of history"):
+			served++
+		}
+	}
+	if refused < 40-expensiveBurstForTest-5 {
+		t.Fatalf("only %d of 40 history requests refused", refused)
+	}
+	other.send("/who")
+	other.expectSkipping("*** in lobby (2)", 5)
+}
+
+// expensiveBurstForTest mirrors the front end's burst of expensive
+// commands (10), with room for the budget refilling during the test.
+const expensiveBurstForTest = 10
