@@ -2,11 +2,13 @@ package rexec
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/hubcat/hubcat/internal/frame"
@@ -40,15 +42,15 @@ func Run(ctx context.Context, conn net.Conn, req Request, o Options) (Exit, erro
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	r, w := frame.NewReader(conn, maxFrame), frame.NewWriter(conn)
 	conn.SetDeadline(time.Now().Add(handshakeTimeout))
-	peer, err := frame.Handshake(r, w, frame.HandshakeConfig{Proto: proto, Version: Version, Role: "client", Token: o.Token})
+	sc, peer, err := frame.Dial(conn, frame.HandshakeConfig{Proto: proto, Version: Version, Role: "client", Token: o.Token})
 	if err != nil {
 		return Exit{}, err
 	}
 	if peer.Role != "server" {
 		return Exit{}, fmt.Errorf("the peer is not an exec server")
 	}
+	r, w := frame.NewReader(sc, maxFrame), frame.NewWriter(sc)
 	if err := w.SendJSON(typeRequest, req); err != nil {
 		return Exit{}, err
 	}
@@ -58,13 +60,15 @@ func Run(ctx context.Context, conn net.Conn, req Request, o Options) (Exit, erro
 	conn.SetDeadline(time.Time{})
 	done := make(chan struct{})
 	defer close(done)
-	go forwardStdin(w, o.Stdin)
+	win := newWindow()
+	defer win.close()
+	go forwardStdin(w, o.Stdin, win)
 	go forwardControl(w, o, done)
-	return receive(r, o)
+	return receive(r, o, win)
 }
 
 // receive writes the remote output until the exit frame.
-func receive(r *frame.Reader, o Options) (Exit, error) {
+func receive(r *frame.Reader, o Options, win *window) (Exit, error) {
 	stdout, stderr := orDiscard(o.Stdout), orDiscard(o.Stderr)
 	for {
 		typ, payload, err := r.Next()
@@ -80,6 +84,11 @@ func receive(r *frame.Reader, o Options) (Exit, error) {
 			stdout.Write(payload)
 		case typeStderr:
 			stderr.Write(payload)
+		case typeCredit:
+			if len(payload) != 4 {
+				return Exit{}, fmt.Errorf("rexec: bad credit frame of %d bytes", len(payload))
+			}
+			win.grant(int(binary.BigEndian.Uint32(payload)))
 		case typeExit:
 			var e Exit
 			if err := decodeJSON(payload, &e); err != nil {
@@ -90,15 +99,20 @@ func receive(r *frame.Reader, o Options) (Exit, error) {
 	}
 }
 
-func forwardStdin(w *frame.Writer, in io.Reader) {
+// forwardStdin sends in to the server, never more than the server's
+// window ahead of what the remote program consumed, then the EOF.
+func forwardStdin(w *frame.Writer, in io.Reader, win *window) {
 	if in != nil {
 		buf := make([]byte, chunk)
 		for {
-			n, err := in.Read(buf)
-			if n > 0 {
-				if w.Send(typeStdin, buf[:n]) != nil {
-					return
-				}
+			room := win.take(chunk)
+			if room == 0 {
+				return // the session ended
+			}
+			n, err := in.Read(buf[:room])
+			win.grant(room - n)
+			if n > 0 && w.Send(typeStdin, buf[:n]) != nil {
+				return
 			}
 			if err != nil {
 				break
@@ -106,6 +120,49 @@ func forwardStdin(w *frame.Writer, in io.Reader) {
 		}
 	}
 	w.Send(typeStdinEOF, nil)
+}
+
+// window counts the stdin bytes the client may still send.
+type window struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	room   int  // guarded by mu
+	closed bool // guarded by mu
+}
+
+func newWindow() *window {
+	w := &window{room: stdinWindow}
+	w.cond = sync.NewCond(&w.mu)
+	return w
+}
+
+// take waits for room and takes up to max bytes of it; 0 means closed.
+func (w *window) take(max int) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.room == 0 && !w.closed {
+		w.cond.Wait()
+	}
+	if w.closed {
+		return 0
+	}
+	n := min(max, w.room)
+	w.room -= n
+	return n
+}
+
+func (w *window) grant(n int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.room += n
+	w.cond.Broadcast()
+}
+
+func (w *window) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed = true
+	w.cond.Broadcast()
 }
 
 func forwardControl(w *frame.Writer, o Options, done <-chan struct{}) {

@@ -5,7 +5,7 @@ import (
 )
 
 // Version is the protocol version this package speaks.
-const Version = 1
+const Version = 2
 
 const proto = "hubcat-exec"
 
@@ -15,6 +15,7 @@ const (
 	typeStarted   = 'A'
 	typeStdin     = '0'
 	typeStdinEOF  = 'C'
+	typeCredit    = 'c'
 	typeInterrupt = 'I'
 	typeResize    = 'W'
 	typeStdout    = '1'
@@ -27,6 +28,12 @@ const maxFrame = 1 << 20
 
 // chunk is the largest stdin/stdout payload sent in one frame.
 const chunk = 32 << 10
+
+// stdinWindow is how many stdin bytes the client may send ahead of what
+// the program has consumed; the server returns credit ('c') as the
+// program reads. The server therefore never stops reading the connection
+// for a program that ignores its input.
+const stdinWindow = 256 << 10
 
 var (
 	// ErrEmptyCommand is returned for a request without a program.

@@ -2,19 +2,25 @@ package rexec
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/hubcat/hubcat/internal/frame"
 )
 
-// handshakeTimeout bounds authentication and the request.
+// handshakeTimeout bounds the client's authentication and the request.
 const handshakeTimeout = 15 * time.Second
+
+// requestTimeout bounds the server's wait for the request once the client
+// is authenticated.
+const requestTimeout = 5 * time.Second
 
 // Server runs commands for clients that pass authentication. Use it as
 // the handler of a server.Server. Fields must not change once serving.
@@ -28,7 +34,9 @@ type Server struct {
 	// Logger receives failed authentications and sessions; nil means slog.Default().
 	Logger *slog.Logger
 
-	backoff frame.Backoff
+	// gate bounds and slows down clients that have not authenticated;
+	// its zero value applies the defaults of [frame.Gate].
+	gate frame.Gate
 }
 
 func (s *Server) log() *slog.Logger {
@@ -42,33 +50,31 @@ func (s *Server) log() *slog.Logger {
 // exit. The process group dies with the connection or ctx.
 func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
 	ip := remoteIP(c)
-	r, w := frame.NewReader(c, maxFrame), frame.NewWriter(c)
-	c.SetDeadline(time.Now().Add(handshakeTimeout))
 	if !s.allowed(ip) {
 		s.log().Warn("exec connection refused: address not in --allow", "remote", ip)
-		w.SendError("your address is not allowed")
+		c.SetWriteDeadline(time.Now().Add(time.Second))
+		frame.NewWriter(c).SendError("your address is not allowed")
 		return
 	}
-	if d := s.backoff.Wait(ip.String()); d > 0 {
-		w.SendError(fmt.Sprintf("too many failed authentications; retry in %s", d.Round(time.Millisecond)))
+	sc, peer, err := s.gate.Accept(c, frame.HandshakeConfig{Proto: proto, Version: Version, Role: "server", Token: s.Token})
+	var ae *frame.AuthError
+	switch {
+	case errors.As(err, &ae):
+		s.log().Warn("exec authentication failed", "remote", ip, "retry_in", ae.Wait)
+		return
+	case err != nil:
+		s.log().Info("exec connection refused", "remote", ip, "err", err)
 		return
 	}
-	peer, err := frame.Handshake(r, w, frame.HandshakeConfig{Proto: proto, Version: Version, Role: "server", Token: s.Token, Listener: true})
-	if errors.Is(err, frame.ErrAuth) {
-		d := s.backoff.Fail(ip.String())
-		s.log().Warn("exec authentication failed", "remote", ip, "retry_in", d)
-		return
-	}
-	if err != nil {
-		s.log().Info("exec handshake failed", "remote", ip, "err", err)
-		return
-	}
-	s.backoff.Success(ip.String())
+	r, w := frame.NewReader(sc, maxFrame), frame.NewWriter(sc)
 	if peer.Role != "client" {
 		w.SendError("this is an exec server; connect with hubcat exec ADDR -- CMD")
 		return
 	}
+	c.SetDeadline(time.Now().Add(requestTimeout))
 	var req Request
 	if err := r.ExpectJSON(typeRequest, &req); err != nil {
 		return
@@ -79,7 +85,7 @@ func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 	}
 	c.SetDeadline(time.Time{})
 	s.log().Info("exec", "remote", ip, "argv", req.Argv, "shell", req.Shell, "pty", req.PTY)
-	run(ctx, c, r, w, req)
+	run(ctx, r, w, req)
 }
 
 func (s *Server) allowed(ip netip.Addr) bool {
@@ -95,7 +101,7 @@ func (s *Server) allowed(ip netip.Addr) bool {
 }
 
 // run executes req and streams it over the connection until it exits.
-func run(ctx context.Context, c net.Conn, r *frame.Reader, w *frame.Writer, req Request) {
+func run(ctx context.Context, r *frame.Reader, w *frame.Writer, req Request) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if req.TimeoutMS > 0 {
@@ -110,8 +116,11 @@ func run(ctx context.Context, c net.Conn, r *frame.Reader, w *frame.Writer, req 
 		w.SendJSON(typeExit, Exit{Code: 127, Message: fmt.Sprintf("cannot run %s: %v", req.Argv[0], err)})
 		return
 	}
-	go readClient(r, p, cancel)
+	in := newStdinQueue()
+	go in.feed(p, w)
+	go readClient(r, p, in, cancel)
 	err = p.wait()
+	in.close()
 	exit := exitOf(p.cmd.ProcessState)
 	if p.cmd.ProcessState == nil {
 		exit = Exit{Code: 127, Message: err.Error()}
@@ -120,22 +129,12 @@ func run(ctx context.Context, c net.Conn, r *frame.Reader, w *frame.Writer, req 
 	w.SendJSON(typeExit, exit)
 }
 
-// readClient applies the client's frames to the process; when the client
-// goes away it cancels the session, which kills the process group.
-func readClient(r *frame.Reader, p *process, cancel context.CancelFunc) {
+// readClient applies the client's frames to the process. It never waits
+// for the program: stdin goes to a queue that the client's window bounds.
+// When the client goes away, or breaks the protocol, it cancels the
+// session, which kills the process group.
+func readClient(r *frame.Reader, p *process, in *stdinQueue, cancel context.CancelFunc) {
 	defer cancel()
-	stdin := make(chan []byte, 16)
-	go func(in <-chan []byte) {
-		for b := range in {
-			p.stdin.Write(b)
-		}
-		p.closeStdin()
-	}(stdin)
-	defer func() {
-		if stdin != nil {
-			close(stdin)
-		}
-	}()
 	for {
 		typ, payload, err := r.Next()
 		if err != nil {
@@ -143,14 +142,11 @@ func readClient(r *frame.Reader, p *process, cancel context.CancelFunc) {
 		}
 		switch typ {
 		case typeStdin:
-			if stdin != nil {
-				stdin <- payload
+			if !in.push(payload) {
+				return // more than the window allows
 			}
 		case typeStdinEOF:
-			if stdin != nil {
-				close(stdin)
-				stdin = nil
-			}
+			in.eof()
 		case typeInterrupt:
 			p.interrupt()
 		case typeResize:
@@ -159,6 +155,88 @@ func readClient(r *frame.Reader, p *process, cancel context.CancelFunc) {
 				p.resize(ws)
 			}
 		}
+	}
+}
+
+// stdinQueue holds stdin bytes the program has not read yet, at most
+// stdinWindow of them.
+type stdinQueue struct {
+	mu      sync.Mutex
+	chunks  [][]byte // guarded by mu
+	queued  int      // bytes in chunks; guarded by mu
+	ended   bool     // the client sent EOF; guarded by mu
+	stopped bool     // the program is gone; guarded by mu
+	wake    chan struct{}
+}
+
+func newStdinQueue() *stdinQueue { return &stdinQueue{wake: make(chan struct{}, 1)} }
+
+// push queues b; it reports false when the client overran its window.
+func (q *stdinQueue) push(b []byte) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.ended || q.queued+len(b) > stdinWindow {
+		return false
+	}
+	q.chunks = append(q.chunks, b)
+	q.queued += len(b)
+	q.notify()
+	return true
+}
+
+func (q *stdinQueue) eof() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.ended = true
+	q.notify()
+}
+
+func (q *stdinQueue) close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.stopped = true
+	q.notify()
+}
+
+// notify wakes feed; q.mu must be held.
+func (q *stdinQueue) notify() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// feed writes the queue to the program's stdin, returning credit to the
+// client for each chunk the program took, and closes stdin after EOF.
+func (q *stdinQueue) feed(p *process, w *frame.Writer) {
+	for {
+		q.mu.Lock()
+		var b []byte
+		if len(q.chunks) > 0 {
+			b = q.chunks[0]
+			q.chunks = q.chunks[1:]
+		}
+		ended, stopped := q.ended && b == nil, q.stopped
+		q.mu.Unlock()
+		switch {
+		case stopped:
+			return
+		case ended:
+			p.closeStdin()
+			return
+		case b == nil:
+			<-q.wake
+			continue
+		}
+		if _, err := p.stdin.Write(b); err != nil {
+			return // the program closed its stdin; the rest is dropped
+		}
+		q.mu.Lock()
+		q.queued -= len(b)
+		q.mu.Unlock()
+		var credit [4]byte
+		binary.BigEndian.PutUint32(credit[:], uint32(len(b)))
+		w.Send(typeCredit, credit[:])
 	}
 }
 

@@ -33,16 +33,17 @@ func startRaw(t *testing.T, dst string) *rawSender {
 func startRawWith(t *testing.T, dst string, o Options) *rawSender {
 	t.Helper()
 	d, l := conns(t)
-	rs := &rawSender{t: t, conn: d, r: frame.NewReader(d, 0), w: frame.NewWriter(d), recv: make(chan result, 1)}
+	rs := &rawSender{t: t, recv: make(chan result, 1)}
 	go func() {
 		st, err := Receive(context.Background(), l, dst, o)
 		l.Close()
 		rs.recv <- result{st, err}
 	}()
-	_, err := frame.Handshake(rs.r, rs.w, frame.HandshakeConfig{Proto: proto, Version: Version, Role: "send", Token: "t"})
+	sc, _, err := frame.Dial(d, frame.HandshakeConfig{Proto: proto, Version: Version, Role: "send", Token: "t"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	rs.conn, rs.r, rs.w = sc, frame.NewReader(sc, 0), frame.NewWriter(sc)
 	rs.send(typePlan, plan{Files: 1, Bytes: 5})
 	return rs
 }

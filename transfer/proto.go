@@ -11,7 +11,7 @@ import (
 )
 
 // Version is the protocol version this package speaks.
-const Version = 1
+const Version = 2
 
 const proto = "hubcat-transfer"
 
@@ -35,7 +35,8 @@ const (
 // partialDir holds partial files inside the destination.
 const partialDir = ".hubcat-partial"
 
-// handshakeTimeout bounds the hello and token exchange.
+// handshakeTimeout bounds the dialer's hello and token exchange; the
+// listener's is the shorter one of its [frame.Gate].
 const handshakeTimeout = 15 * time.Second
 
 var (
@@ -84,9 +85,12 @@ type Progress interface {
 // Options configure one side of a session. The zero value connects
 // without a token, which a token-holding listener refuses.
 type Options struct {
-	// Token is the shared secret proved during the handshake.
+	// Token is the shared secret proved during the handshake. A dialer
+	// with a token refuses a listener that cannot prove it.
 	Token string
-	// Listener is true on the side that accepted the connection.
+	// Listener is true on the side that accepted the connection. [Once]
+	// sets it; a caller that accepts by itself gets no backoff across
+	// connections.
 	Listener bool
 	// Force lets the receiver replace existing files.
 	Force bool
@@ -99,6 +103,8 @@ type Options struct {
 	// false ends the session with a "busy" error. A listener uses it to let
 	// only the first authenticated peer through a one-time token.
 	Claim func() bool
+
+	gate *frame.Gate // the listener's, shared across its connections
 }
 
 // ErrBusy is returned when Claim turned an authenticated peer away.
@@ -126,7 +132,7 @@ func (o *Options) progress() Progress {
 	return o.Progress
 }
 
-// session is one connection's framing.
+// session is one connection's framing, over the secured stream.
 type session struct {
 	conn net.Conn
 	r    *frame.Reader
@@ -134,19 +140,33 @@ type session struct {
 	idle time.Duration // Options.IdleTimeout
 }
 
-// open wraps conn, ties it to ctx and runs the handshake as role.
+// open ties conn to ctx, runs the handshake as role and wraps the secured
+// stream.
 func open(ctx context.Context, conn net.Conn, role, peerRole string, o Options) (*session, func() bool, error) {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	ic := &idleConn{Conn: conn}
-	s := &session{conn: ic, r: frame.NewReader(ic, 64<<10), w: frame.NewWriter(ic)}
-	conn.SetDeadline(time.Now().Add(handshakeTimeout))
-	peer, err := frame.Handshake(s.r, s.w, frame.HandshakeConfig{
-		Proto: proto, Version: Version, Role: role, Token: o.Token, Listener: o.Listener,
-	})
+	cfg := frame.HandshakeConfig{Proto: proto, Version: Version, Role: role, Token: o.Token}
+	var sc *frame.Conn
+	var peer frame.Hello
+	var err error
+	if o.Listener {
+		gate := o.gate
+		if gate == nil {
+			gate = new(frame.Gate)
+		}
+		sc, peer, err = gate.Accept(conn, cfg)
+	} else {
+		conn.SetDeadline(time.Now().Add(handshakeTimeout))
+		sc, peer, err = frame.Dial(conn, cfg)
+	}
 	if err != nil {
 		stop()
-		return nil, nil, s.ctxErr(ctx, err)
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		return nil, nil, err
 	}
+	ic := &idleConn{Conn: sc}
+	s := &session{conn: ic, r: frame.NewReader(ic, 64<<10), w: frame.NewWriter(ic)}
 	if peer.Role != peerRole {
 		stop()
 		s.w.SendError(fmt.Sprintf("both sides want to %s", role))

@@ -26,7 +26,8 @@ type receiver struct {
 	force bool
 	p     Progress
 	st    Stats
-	dirs  []entry // created directories, for modes and times at the end
+	dirs  []entry         // directories to finish: modes and times at the end
+	made  map[string]bool // directories this session created
 }
 
 // refusal is an error this side explains to the peer before hanging up.
@@ -52,7 +53,7 @@ func Receive(ctx context.Context, conn net.Conn, dir string, o Options) (Stats, 
 		return Stats{}, err
 	}
 	defer stop()
-	rc := &receiver{session: s, root: root, force: o.Force, p: o.progress()}
+	rc := &receiver{session: s, root: root, force: o.Force, p: o.progress(), made: map[string]bool{}}
 	start := time.Now()
 	err = rc.run()
 	rc.st.Elapsed = time.Since(start)
@@ -155,17 +156,56 @@ func inside(p string, err error) error {
 	return refuse("%s: %w", p, err)
 }
 
+// dir creates a directory. Without Force an existing entry, a directory
+// included, is left alone and the transfer refused, like an existing file.
 func (rc *receiver) dir(e entry) error {
-	if err := rc.root.MkdirAll(e.Path, 0o700); err != nil {
-		return inside(e.Path, err)
+	if err := rc.parent(e.Path); err != nil {
+		return err
 	}
 	fi, err := rc.root.Lstat(e.Path)
-	if err != nil || !fi.IsDir() {
+	switch {
+	case err == nil && !fi.IsDir():
 		return refuse("%s exists and is not a directory", e.Path)
+	case err == nil && !rc.force:
+		return refuse("%w: directory %s (use --force to merge into it)", ErrExists, e.Path)
+	case err == nil:
+	case !errors.Is(err, fs.ErrNotExist):
+		return inside(e.Path, err)
+	default:
+		if err := rc.root.Mkdir(e.Path, 0o700); err != nil {
+			return inside(e.Path, err)
+		}
+		rc.made[e.Path] = true
 	}
 	rc.dirs = append(rc.dirs, e)
 	rc.st.Dirs++
 	return rc.w.SendJSON(typeAck, struct{}{})
+}
+
+// parent makes sure the directory that will hold p exists. Without Force
+// no directory that was there before may receive anything: the nearest
+// existing ancestor must be the destination or one this session created.
+func (rc *receiver) parent(p string) error {
+	dir := path.Dir(p)
+	if dir == "." || rc.made[dir] {
+		return nil
+	}
+	for d := dir; !rc.force && d != "." && !rc.made[d]; d = path.Dir(d) {
+		_, err := rc.root.Stat(d)
+		switch {
+		case err == nil:
+			return refuse("%w: %s would go into %s, which this transfer did not create (use --force to merge into it)", ErrExists, p, d)
+		case !errors.Is(err, fs.ErrNotExist):
+			return inside(p, err)
+		}
+	}
+	if err := rc.root.MkdirAll(dir, 0o755); err != nil {
+		return inside(p, err)
+	}
+	for d := dir; d != "." && !rc.made[d]; d = path.Dir(d) {
+		rc.made[d] = true
+	}
+	return nil
 }
 
 // finishDirs gives directories their modes and times, deepest first so
@@ -184,10 +224,8 @@ func (rc *receiver) finishDirs() error {
 }
 
 func (rc *receiver) file(e entry) error {
-	if dir := path.Dir(e.Path); dir != "." {
-		if err := rc.root.MkdirAll(dir, 0o755); err != nil {
-			return inside(e.Path, err)
-		}
+	if err := rc.parent(e.Path); err != nil {
+		return err
 	}
 	fi, err := rc.root.Lstat(e.Path)
 	switch {

@@ -89,6 +89,7 @@ func (f *execFlags) run(ctx context.Context, std stdio, addr string, argv []stri
 	if f.token == "" {
 		f.token = os.Getenv("HUBCAT_TOKEN")
 	}
+	warnWeakToken(std, f.token)
 	conn, err := endpoint.Dial(ctx, e, cfg)
 	if err != nil {
 		return err
@@ -236,12 +237,11 @@ func (f *serveFlags) serve(ctx context.Context, std stdio, addr string) error {
 	if (f.tls || f.caFile != "") && e.Scheme == endpoint.TCP {
 		e.Scheme = endpoint.TLS
 	}
-	if f.token == "" && f.caFile == "" && len(allow) == 0 && !e.IsLoopback() {
-		return &usageError{
-			msg:  fmt.Sprintf("refusing to serve exec on %s without authentication: anyone who can reach it could run commands as you", e.Address),
-			hint: "add --token TOKEN (or set HUBCAT_TOKEN), --ca FILE to require TLS client certificates, or --allow CIDR; or listen on 127.0.0.1",
-		}
+	access := execAccess{offersToken: true, token: f.token != "", clientCerts: f.caFile != "", allowList: len(allow) > 0}
+	if err := access.check(e, "commands"); err != nil {
+		return err
 	}
+	warnWeakToken(std, f.token)
 	var cfg endpoint.ListenConfig
 	var fp string
 	if e.Scheme == endpoint.TLS {
@@ -261,17 +261,49 @@ func (f *serveFlags) serve(ctx context.Context, std stdio, addr string) error {
 		fmt.Fprintf(std.err, "hubcat: warning: no token or client certificates: every user who can reach %s can run commands as you\n", e.Address)
 	}
 	log := slog.New(slog.NewTextHandler(&lockedWriter{w: std.err}, nil))
-	srv := server.New(&rexec.Server{Token: f.token, Allow: allow, Logger: log}, server.Config{MaxConns: 64, MaxPerIP: 16, Logger: log})
+	srv := server.New(&rexec.Server{Token: f.token, Allow: allow, Logger: log}, server.Config{MaxConns: 64, Logger: log})
+	// On SIGINT or SIGTERM, Shutdown cancels every session, which kills
+	// its process group, and returns once every session has ended: only
+	// then may the process exit.
+	shutdown := make(chan struct{})
 	go func() {
+		defer close(shutdown)
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(shut)
 	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, server.ErrServerClosed) {
+	if err := srv.Serve(ln); !errors.Is(err, server.ErrServerClosed) {
 		return err
 	}
+	<-shutdown
 	return nil
+}
+
+// execAccess says how clients of a command server must prove who they are.
+type execAccess struct {
+	offersToken bool // the server has a --token flag
+	token       bool // they must prove a shared token
+	clientCerts bool // TLS client certificates are required
+	allowList   bool // only listed source addresses are admitted
+}
+
+// check is hubcat's one rule for offering commands to the network, used
+// by "exec serve" and "listen --exec": a server that runs commands may
+// listen where other machines reach it only if its clients must prove
+// who they are.
+func (a execAccess) check(e endpoint.Endpoint, program string) error {
+	if a.token || a.clientCerts || a.allowList || e.IsLoopback() {
+		return nil
+	}
+	hint := "listen on 127.0.0.1 or a unix:// socket, add --allow with the addresses you trust, or use tls:// with --ca to require client certificates"
+	if a.offersToken {
+		hint = "add --token TOKEN (or set HUBCAT_TOKEN), " + hint
+	}
+	return &usageError{
+		msg:  fmt.Sprintf("refusing to run %s for anyone who can reach %s without authentication", program, e),
+		hint: hint,
+	}
 }
 
 func (f *serveFlags) serverTLS() (*tls.Config, string, error) {

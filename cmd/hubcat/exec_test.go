@@ -14,10 +14,13 @@ import (
 	"github.com/creack/pty"
 )
 
+// execToken is long enough not to draw the weak-token warning.
+const execToken = "correct-horse-battery"
+
 // execServer starts "hubcat exec serve" with a token and returns its address.
 func execServer(t *testing.T) (*proc, string) {
 	t.Helper()
-	p := start(t, orEmpty(nil), "exec", "serve", "--token", "s3cret", "127.0.0.1:0")
+	p := start(t, orEmpty(nil), "exec", "serve", "--token", execToken, "127.0.0.1:0")
 	m := p.waitLine(`^hubcat: exec serving on tcp://(\S+)$`)
 	return p, m[1]
 }
@@ -39,16 +42,16 @@ func execRun(t *testing.T, stdin string, args ...string) (string, string, int) {
 
 func TestExecExitCodeAndSeparateStderr(t *testing.T) {
 	_, addr := execServer(t)
-	out, errs, code := execRun(t, "", "exec", "--token", "s3cret", addr, "--", "sh", "-c", "echo out; echo err >&2; exit 3")
+	out, errs, code := execRun(t, "", "exec", "--token", execToken, addr, "--", "sh", "-c", "echo out; echo err >&2; exit 3")
 	if out != "out\n" || errs != "err\n" || code != 3 {
 		t.Fatalf("stdout %q, stderr %q, code %d; want out, err, 3", out, errs, code)
 	}
 	// Without a shell, arguments arrive as given: no globbing, no splitting.
-	out, _, code = execRun(t, "", "exec", "--token", "s3cret", addr, "printf", "%s|", "a b", "*")
+	out, _, code = execRun(t, "", "exec", "--token", execToken, addr, "printf", "%s|", "a b", "*")
 	if out != "a b|*|" || code != 0 {
 		t.Fatalf("got %q (code %d)", out, code)
 	}
-	_, errs, code = execRun(t, "", "exec", "--token", "s3cret", addr, "no-such-program")
+	_, errs, code = execRun(t, "", "exec", "--token", execToken, addr, "no-such-program")
 	if code != 127 || !strings.Contains(errs, "cannot run no-such-program") {
 		t.Fatalf("missing program: code %d, stderr %q", code, errs)
 	}
@@ -56,7 +59,7 @@ func TestExecExitCodeAndSeparateStderr(t *testing.T) {
 
 func TestExecForwardsStdinAndEOF(t *testing.T) {
 	_, addr := execServer(t)
-	out, _, code := execRun(t, "hello\nworld\n", "exec", "--token", "s3cret", addr, "--", "tr", "a-z", "A-Z")
+	out, _, code := execRun(t, "hello\nworld\n", "exec", "--token", execToken, addr, "--", "tr", "a-z", "A-Z")
 	if out != "HELLO\nWORLD\n" || code != 0 {
 		t.Fatalf("got %q (code %d)", out, code)
 	}
@@ -73,7 +76,7 @@ func TestExecWrongTokenRefusedAndLogged(t *testing.T) {
 
 func TestExecPTY(t *testing.T) {
 	_, addr := execServer(t)
-	out, _, code := execRun(t, "", "exec", "--token", "s3cret", "--pty", addr, "tty")
+	out, _, code := execRun(t, "", "exec", "--token", execToken, "--pty", addr, "tty")
 	if code != 0 || !strings.HasPrefix(out, "/dev/pts/") {
 		t.Fatalf("got %q (code %d)", out, code)
 	}
@@ -114,7 +117,7 @@ func readLineWithin(t *testing.T, r *bufio.Reader) string {
 func TestExecForwardsCtrlC(t *testing.T) {
 	_, addr := execServer(t)
 	script := `trap 'echo interrupted; exit 7' INT; echo ready; while :; do sleep 0.05; done`
-	cmd, out := startClient(t, "exec", "--token", "s3cret", addr, "--", "sh", "-c", script)
+	cmd, out := startClient(t, "exec", "--token", execToken, addr, "--", "sh", "-c", script)
 	if l := readLineWithin(t, out); l != "ready" {
 		t.Fatalf("got %q", l)
 	}
@@ -140,7 +143,7 @@ func gone(pid string) bool {
 
 func TestExecTimeoutKillsProcessGroup(t *testing.T) {
 	_, addr := execServer(t)
-	cmd, out := startClient(t, "exec", "--token", "s3cret", "--timeout", "500ms", addr, "--", "sh", "-c", "sleep 60 & echo $!; wait")
+	cmd, out := startClient(t, "exec", "--token", execToken, "--timeout", "500ms", addr, "--", "sh", "-c", "sleep 60 & echo $!; wait")
 	grandchild := readLineWithin(t, out)
 	if gone(grandchild) {
 		t.Fatalf("grandchild %s not running before the timeout", grandchild)
@@ -171,7 +174,7 @@ func atoi(s string) int {
 // that terminal, and expects the remote program's terminal to follow.
 func TestExecPTYFollowsResize(t *testing.T) {
 	_, addr := execServer(t)
-	cmd := hubcatCmd("exec", "--token", "s3cret", "--pty", addr, "--",
+	cmd := hubcatCmd("exec", "--token", execToken, "--pty", addr, "--",
 		"sh", "-c", `while :; do echo "size $(stty size)"; read x || exit; done`)
 	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 100})
 	if err != nil {

@@ -153,18 +153,14 @@ func (f *listenFlags) execArgv() []string {
 	return nil
 }
 
-// checkExecSafety refuses to offer a program to the network unless only
-// this machine can reach it, an allow list names the peers, or TLS client
-// certificates are required.
+// checkExecSafety applies the rule of exec serve (execAccess.check) to
+// --exec.
 func (f *listenFlags) checkExecSafety(e endpoint.Endpoint, filter *relay.Filter) error {
 	argv := f.execArgv()
-	if argv == nil || e.IsLoopback() || filter.HasAllowList() || (e.Scheme == endpoint.TLS && f.ca != "") {
+	if argv == nil {
 		return nil
 	}
-	return &usageError{
-		msg:  fmt.Sprintf("refusing to run %s for anyone who can reach %s", argv[0], e),
-		hint: "listen on 127.0.0.1 or a unix:// socket, add --allow with the addresses you trust, or use tls:// with --ca to require client certificates",
-	}
+	return execAccess{clientCerts: e.Scheme == endpoint.TLS && f.ca != "", allowList: filter.HasAllowList()}.check(e, argv[0])
 }
 
 // withFamily applies -4/-6 to a listen address: an empty host becomes the

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/hubcat/hubcat/endpoint"
 	"github.com/hubcat/hubcat/internal/frame"
-	"github.com/hubcat/hubcat/server"
 	"github.com/hubcat/hubcat/transfer"
 )
 
@@ -90,6 +88,7 @@ func (f *xferFlags) session(ctx context.Context, std stdio, role, addr string, r
 	if f.token == "" {
 		f.token = os.Getenv("HUBCAT_TOKEN")
 	}
+	warnWeakToken(std, f.token)
 	o := transfer.Options{Token: f.token, Force: f.force, IdleTimeout: f.idle}
 	if f.listen == "" {
 		conn, err := f.dial(ctx, addr)
@@ -120,7 +119,7 @@ func (f *xferFlags) dial(ctx context.Context, addr string) (net.Conn, error) {
 }
 
 // serveOnce listens until one peer authenticates and its transfer ends.
-// Peers with a wrong token are logged and slowed down per IP.
+// Peers turned away are logged.
 func (f *xferFlags) serveOnce(ctx context.Context, std stdio, role string, o transfer.Options, run func(context.Context, net.Conn, transfer.Options) (transfer.Stats, error)) (transfer.Stats, error) {
 	e, err := parseEndpoint(f.listen)
 	if err != nil {
@@ -138,7 +137,6 @@ func (f *xferFlags) serveOnce(ctx context.Context, std stdio, role string, o tra
 		}
 		cfg.TLS, fp = endpoint.ServerTLS(cert), fingerprint
 	}
-	o.Listener = true
 	generated := o.Token == ""
 	if generated {
 		o.Token = frame.NewToken()
@@ -157,50 +155,19 @@ func (f *xferFlags) serveOnce(ctx context.Context, std stdio, role string, o tra
 		fmt.Fprintf(errOut, "hubcat: tls fingerprint %s\n", fp)
 	}
 	fmt.Fprintf(errOut, "hubcat: hint: on the other side run: %s\n", peerHint(role, where, o.Token, fp))
-
-	type outcome struct {
-		st  transfer.Stats
-		err error
+	once := &transfer.Once{
+		Options: o,
+		Session: run,
+		Rejected: func(remote net.Addr, err error) {
+			var ae *frame.AuthError
+			if errors.As(err, &ae) {
+				fmt.Fprintf(errOut, "hubcat: authentication failed from %s (next attempt allowed in %s)\n", remote, ae.Wait)
+				return
+			}
+			fmt.Fprintf(errOut, "hubcat: rejected connection from %s: %s\n", remote, frame.Escape(err.Error()))
+		},
 	}
-	done := make(chan outcome, 1)
-	var claimed sync.Once
-	var backoff frame.Backoff
-	handle := func(hctx context.Context, c net.Conn) {
-		ip := hostOf(c.RemoteAddr())
-		if d := backoff.Wait(ip); d > 0 {
-			c.SetWriteDeadline(time.Now().Add(time.Second))
-			frame.NewWriter(c).SendError(fmt.Sprintf("too many failed authentications; retry in %s", d.Round(time.Millisecond)))
-			return
-		}
-		mine := false
-		o := o
-		o.Claim = func() bool {
-			claimed.Do(func() { mine = true })
-			return mine
-		}
-		st, err := run(hctx, c, o)
-		if mine {
-			backoff.Success(ip)
-			done <- outcome{st, err}
-			return
-		}
-		switch {
-		case errors.Is(err, transfer.ErrAuth):
-			d := backoff.Fail(ip)
-			fmt.Fprintf(errOut, "hubcat: authentication failed from %s (next attempt allowed in %s)\n", ip, d)
-		case err != nil && !errors.Is(err, transfer.ErrBusy):
-			fmt.Fprintf(errOut, "hubcat: rejected connection from %s: %v\n", ip, err)
-		}
-	}
-	srv := server.New(server.HandlerFunc(handle), server.Config{MaxConns: 16, MaxPerIP: 4, Logger: discardLogger()})
-	go srv.Serve(ln)
-	defer srv.Close()
-	select {
-	case out := <-done:
-		return out.st, out.err
-	case <-ctx.Done():
-		return transfer.Stats{}, ctx.Err()
-	}
+	return once.Serve(ctx, ln)
 }
 
 // peerHint is the command the user should run on the other side.
@@ -292,14 +259,13 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	return l.w.Write(b)
 }
 
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
-func hostOf(a net.Addr) string {
-	host, _, err := net.SplitHostPort(a.String())
-	if err != nil {
-		return a.String()
+// warnWeakToken warns about a short user-chosen token: a fake listener
+// or a relay could test guesses of it offline, at Argon2id's cost each.
+func warnWeakToken(std stdio, token string) {
+	if token != "" && len(token) < frame.MinTokenLen {
+		fmt.Fprintf(std.err, "hubcat: warning: a %d-character token can be guessed; use one of at least %d characters\n", len(token), frame.MinTokenLen)
+		fmt.Fprintf(std.err, "hubcat: hint: a listener without --token prints a random 128-bit one\n")
 	}
-	return host
 }
 
 func unwrapPath(err error) error {

@@ -1,20 +1,63 @@
-// Package frame is the wire framing shared by hubcat's transfer and rexec
-// protocols, plus the mutual token proof both run before anything else.
+// Package frame is the wire layer shared by hubcat's transfer and rexec
+// protocols: length-prefixed frames, the token handshake both run first,
+// and the encrypted stream that carries everything after it.
 //
 // # Frames
 //
 // Every frame is a one-byte type, a four-byte big-endian payload length and
 // the payload:
 //
-//	+------+----------------+-----------------+
+//	+------+-----------------+------------------+
 //	| type | length (u32 BE) | payload (length) |
-//	+------+----------------+-----------------+
+//	+------+-----------------+------------------+
 //
 // A reader refuses a length above its limit before allocating. Type '!'
 // is reserved for an error: its payload is a UTF-8 message and [Reader.Next]
-// returns it as a [*RemoteError]. Each protocol defines its other types.
+// returns it as a [*RemoteError], whose text is shown with control
+// characters escaped ([Escape]). Each protocol defines its other types.
 // Bulk data may follow a frame unframed when the frame announced its
 // length; [Reader.Raw] and [Writer.Raw] give access to the byte stream.
+//
+// # Handshake
+//
+// [Dial] and [Gate.Accept] run the two sides. Each first sends a hello
+// ('H', JSON [Hello]) in the clear: protocol name, version, role, whether
+// it holds a token, and on the dialer's side 16 random bytes of salt. A
+// peer of another version gets a clear error from either side. Then the
+// dialer and the listener run Noise_NNpsk0_25519_AESGCM_SHA256 (package
+// github.com/flynn/noise), one 'N' frame each way, with both hellos as the
+// prologue and as pre-shared key Argon2id(token, salt) (19 MiB, 2 passes).
+// The dialer's message only decrypts for a listener that knows the token
+// and vice versa, so each side proves the token to the other without
+// sending it; a dialer that holds a token refuses a listener that has
+// none. Every byte after the handshake travels in [Conn] records (two-byte
+// length, AES-GCM ciphertext and tag under the session's Noise keys): a
+// relay can read nothing and change, drop, swap or replay nothing without
+// the next record failing with [ErrTampered]. Without a token on either
+// side the pre-shared key is all zeros: encrypted, not authenticated, for
+// callers that trust the channel by other means (TLS client certificates,
+// an allow list, loopback).
+//
+// # What a guesser learns
+//
+// A token-keyed handshake that is not a PAKE always gives whoever receives
+// the first token-dependent message something to test guesses against
+// offline. NNpsk0 gives it to the listener: the dialer's first Noise
+// message is keyed by the token, the listener answers nothing
+// token-dependent until that message checked out. The other order
+// (NNpsk2) would hand an offline test to anyone who can connect to a
+// listener, which is far easier than getting a user to dial an impostor,
+// so the listener, the exposed side, learns nothing from a wrong guess
+// but a failure, and [Gate] rate-limits those online guesses per network.
+// A fake listener (or an on-path relay) does get the dialer's message;
+// against it each guess costs one Argon2id evaluation (about 0.1 s and
+// 19 MiB on one core), and the salt is the dialer's fresh random choice,
+// so no table computed in advance helps and every session must be
+// attacked anew. Generated tokens carry 128 random bits, which no amount
+// of guessing reaches; the CLI warns about short user-chosen tokens. A
+// PAKE such as CPace would remove the offline test altogether; no
+// maintained Go implementation is available to this project, and home-made
+// cryptography is not an option.
 package frame
 
 import (
@@ -43,7 +86,9 @@ type RemoteError struct {
 	Msg string
 }
 
-func (e *RemoteError) Error() string { return "peer: " + e.Msg }
+// Error shows the message with control characters escaped: it comes from
+// a peer, possibly before it proved anything, and may hold escape sequences.
+func (e *RemoteError) Error() string { return "peer: " + Escape(e.Msg) }
 
 // Reader reads frames from a buffered stream. It is not safe for
 // concurrent use.
