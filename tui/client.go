@@ -38,10 +38,10 @@ type (
 		Err   error
 		Retry time.Duration
 	}
-	// EventMsg is one event read on connection Gen.
+	// EventMsg is one or more events read on connection Gen, in order.
 	EventMsg struct {
-		Gen   int
-		Event Event
+		Gen    int
+		Events []Event
 	}
 	// SentMsg reports that a batch of commands was written (Err nil) or
 	// could not be.
@@ -175,32 +175,40 @@ func (c *Client) detach(gen int) {
 }
 
 // read delivers the connection's events until it fails. Lines that are not
-// JSON objects (a hub's text greeting before the hello) are skipped.
+// JSON objects (a hub's text greeting before the hello) are skipped. Lines
+// already buffered go together in one message, so that a busy room costs
+// the model one update and one frame per read, not per line.
 func (c *Client) read(ctx context.Context, gen int, conn net.Conn) error {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	r := bufio.NewReaderSize(conn, 64<<10)
 	for {
 		conn.SetReadDeadline(time.Now().Add(c.ReadTimeout))
-		line, err := r.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			line, err = readLong(r, line)
+		var batch []Event
+		for len(batch) == 0 || (r.Buffered() > 0 && len(batch) < maxBatch) {
+			line, err := r.ReadSlice('\n')
+			if err == bufio.ErrBufferFull {
+				line, err = readLong(r, line)
+			}
+			if err != nil {
+				if len(batch) > 0 {
+					c.post(ctx, EventMsg{Gen: gen, Events: batch})
+				}
+				return err
+			}
+			var ev Event
+			if len(line) > 0 && line[0] == '{' && json.Unmarshal(line, &ev) == nil {
+				batch = append(batch, ev)
+			}
 		}
-		if err != nil {
-			return err
-		}
-		if len(line) == 0 || line[0] != '{' {
-			continue
-		}
-		var ev Event
-		if json.Unmarshal(line, &ev) != nil {
-			continue
-		}
-		if !c.post(ctx, EventMsg{Gen: gen, Event: ev}) {
+		if !c.post(ctx, EventMsg{Gen: gen, Events: batch}) {
 			return ctx.Err()
 		}
 	}
 }
+
+// maxBatch is the most events one message carries.
+const maxBatch = 256
 
 // readLong finishes a line longer than the reader's buffer.
 func readLong(r *bufio.Reader, first []byte) ([]byte, error) {

@@ -174,11 +174,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if msg.Gen != m.gen {
 			return m.link.Wait
 		}
-		m.event(msg.Event)
-		if msg.Event.Type == "hello" {
-			return tea.Batch(m.link.Wait, m.pingLater(), m.retryNick())
+		cmds := []tea.Cmd{m.link.Wait}
+		for _, ev := range msg.Events {
+			m.event(ev)
+			if ev.Type == "hello" {
+				cmds = append(cmds, m.pingLater(), m.retryNick())
+			}
 		}
-		return m.link.Wait
+		return tea.Batch(cmds...)
 	case nickMsg:
 		if msg.gen == m.gen && m.online() && !strings.EqualFold(m.name, m.nick) {
 			m.askNick(m.nick)

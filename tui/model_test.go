@@ -80,7 +80,7 @@ func (h *harness) ev(e Event) {
 	if e.Time.IsZero() {
 		e.Time = h.clk
 	}
-	h.send(EventMsg{Gen: h.gen, Event: e})
+	h.send(EventMsg{Gen: h.gen, Events: []Event{e}})
 }
 
 func (h *harness) typeText(s string) {

@@ -17,7 +17,7 @@ func Run(ctx context.Context, dial DialFunc, cfg Config, opts ...tea.ProgramOpti
 	c := NewClient(dial)
 	go c.Run(ctx)
 	p := tea.NewProgram(NewModel(c, cfg),
-		append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithoutSignalHandler()}, opts...)...)
+		append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(120)}, opts...)...)
 	_, err := p.Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil

@@ -22,6 +22,8 @@ var (
 type styles struct {
 	noColor bool
 	names   []color.Color
+	named   map[string]string // name → rendered, as Render is costly per frame
+	bar     string            // the member list's divider, rendered
 
 	time, system, errText, pending lipgloss.Style
 	mention                        lipgloss.Style
@@ -34,7 +36,8 @@ type styles struct {
 // newStyles returns the styles for a dark or light background; with
 // noColor (NO_COLOR set) they use only bold, faint, underline and reverse.
 func newStyles(noColor, dark bool) styles {
-	s := styles{noColor: noColor}
+	s := styles{noColor: noColor, named: map[string]string{}}
+	defer func() { s.bar = s.divider.Render("│") }()
 	base := lipgloss.NewStyle()
 	if noColor {
 		s.time = base.Faint(true)
@@ -89,7 +92,15 @@ func (s *styles) name(n string) string {
 	if s.noColor || len(s.names) == 0 {
 		return n
 	}
-	return lipgloss.NewStyle().Foreground(s.names[nameHash(n)%uint32(len(s.names))]).Render(n)
+	if r, ok := s.named[n]; ok {
+		return r
+	}
+	if len(s.named) > 4096 {
+		clear(s.named)
+	}
+	r := lipgloss.NewStyle().Foreground(s.names[nameHash(strings.TrimSpace(n))%uint32(len(s.names))]).Render(n)
+	s.named[n] = r
+	return r
 }
 
 // nameHash is the stable hash that picks a name's colour; case does not

@@ -91,28 +91,28 @@ func (m *Model) pane(b *strings.Builder) {
 		pw = m.width - mw - 1
 	}
 	rows := make([]string, 0, h)
+	widths := make([]int, 0, h)
 	end := len(w.lines) - w.scroll
 	for i := end - 1; i >= 0 && len(rows) < h; i-- {
-		lr := m.rows(w.lines[i], pw)
+		lr, lw := m.rows(w.lines[i], pw)
 		for j := len(lr) - 1; j >= 0 && len(rows) < h; j-- {
-			rows = append(rows, lr[j])
+			rows, widths = append(rows, lr[j]), append(widths, lw[j])
 		}
 	}
 	if w.scroll > 0 && len(rows) > 0 {
 		rows[0] = m.styles.statusWarn.Render(fitWidth(fmt.Sprintf(" -- %d more below (ctrl+end) -- ", w.scroll), pw))
+		widths[0] = pw
 	}
 	members := m.memberRows(w, h, mw)
 	for r := 0; r < h; r++ {
-		row := ""
+		row, width := "", 0
 		if k := h - 1 - r; k < len(rows) {
-			row = rows[k]
+			row, width = rows[k], widths[k]
 		}
 		b.WriteString(row)
 		if mw > 0 {
-			if pad := pw - ansi.StringWidth(row); pad > 0 {
-				b.WriteString(strings.Repeat(" ", pad))
-			}
-			b.WriteString(m.styles.divider.Render("│"))
+			b.WriteString(spaces(pw - width))
+			b.WriteString(m.styles.bar)
 			b.WriteString(members[r])
 		}
 		b.WriteByte('\n')
@@ -140,10 +140,25 @@ func (m *Model) memberRows(w *window, h, mw int) []string {
 	return out
 }
 
-// rows renders a line wrapped to width, caching the result.
-func (m *Model) rows(l *line, width int) []string {
+// blank is a run of spaces to pad rows from.
+var blank = strings.Repeat(" ", 512)
+
+// spaces returns n spaces (none for n ≤ 0).
+func spaces(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if n <= len(blank) {
+		return blank[:n]
+	}
+	return strings.Repeat(" ", n)
+}
+
+// rows renders a line wrapped to width, with each row's width in cells,
+// caching the result.
+func (m *Model) rows(l *line, width int) ([]string, []int) {
 	if l.rows != nil && l.rowWidth == width && l.rowGen == m.styleGen {
-		return l.rows
+		return l.rows, l.widths
 	}
 	s := m.styles.time.Render(l.time.In(m.loc).Format("15:04")) + " "
 	text := l.text
@@ -169,8 +184,12 @@ func (m *Model) rows(l *line, width int) []string {
 		s += m.styles.errText.Render(" [not sent: " + l.note + "]")
 	}
 	l.rows = strings.Split(ansi.Wrap(s, max(width, 1), " "), "\n")
+	l.widths = l.widths[:0]
+	for _, r := range l.rows {
+		l.widths = append(l.widths, ansi.StringWidth(r))
+	}
 	l.rowWidth, l.rowGen = width, m.styleGen
-	return l.rows
+	return l.rows, l.widths
 }
 
 // statusLine shows the connection state, who we are and where.

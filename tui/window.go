@@ -42,6 +42,7 @@ type line struct {
 
 	// rows caches the rendered rows for one width and style set.
 	rows     []string
+	widths   []int // of each row, in cells
 	rowWidth int
 	rowGen   int
 }
