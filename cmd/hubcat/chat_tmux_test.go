@@ -367,4 +367,3 @@ func (p *jsonPeer) waitMessage(t *testing.T, from, text string) {
 	t.Helper()
 	p.until(t, func(ev tui.Event) bool { return ev.Type == "message" && ev.From == from && ev.Text == text })
 }
-
