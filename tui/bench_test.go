@@ -46,7 +46,7 @@ func BenchmarkView10k(b *testing.B) {
 // wrapped row can be reused.
 func BenchmarkViewResize10k(b *testing.B) {
 	h := scrollback(b, 10000)
-	widths := []int{120, 119}
+	widths := []int{120, 100}
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
