@@ -251,6 +251,7 @@ func (s *session) format(arg string) {
 	case "text":
 		s.json = false
 		s.m.SetFormats(TextFormat, TextAwayFormat)
+		s.m.SetAllPresence(false)
 		s.m.Notice("format is now text")
 	default:
 		s.m.Notice("usage: /format json|text")

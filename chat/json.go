@@ -42,6 +42,7 @@ const jsonRecent = 50
 func (s *session) startJSON(clientID string) {
 	s.json = true
 	s.m.SetFormat(JSONFormat)
+	s.m.SetAllPresence(true)
 	s.sendJSON(map[string]any{
 		"type": "hello", "version": ProtocolVersion, "server": "hubcat", "name": s.m.Name(),
 		"rooms": s.m.Rooms(), "client_id": clientID, "time": s.now(),
@@ -50,8 +51,14 @@ func (s *session) startJSON(clientID string) {
 
 func (s *session) now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 
-// sendJSON queues one protocol object of the front end's own.
-func (s *session) sendJSON(v any) { s.m.Queue(appendJSON(nil, v)) }
+// sendJSON queues one protocol object of the front end's own, leaving out
+// an empty client_id.
+func (s *session) sendJSON(v map[string]any) {
+	if v["client_id"] == "" {
+		delete(v, "client_id")
+	}
+	s.m.Queue(appendJSON(nil, v))
+}
 
 // jsonLine runs one JSON command line; it reports whether the member quit.
 func (s *session) jsonLine(text []byte) (quit bool) {

@@ -203,7 +203,8 @@ func (h *Hub) Attach(p Peer) (*Member, error) {
 	if p.Frontend == "" {
 		p.Frontend = "other"
 	}
-	m := &Member{hub: h, addr: p.Addr, frontend: p.Frontend, closeConn: p.Hangup, allPresence: p.AllPresence}
+	m := &Member{hub: h, addr: p.Addr, frontend: p.Frontend, closeConn: p.Hangup}
+	m.allPresence.Store(p.AllPresence)
 	m.SetFormats(p.Format, p.AwayFormat)
 	m.out = newOutbox(h.cfg.OutboxBytes, p, m.cutOff)
 	for {

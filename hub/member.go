@@ -15,7 +15,7 @@ type Member struct {
 	hub         *Hub
 	addr        string
 	frontend    string
-	allPresence bool
+	allPresence atomic.Bool // see Peer.AllPresence
 	formats     atomic.Pointer[formats] // may change while others send to it
 	focus       atomic.Pointer[Room]    // the room AwayFormat does not apply to
 	out         *Outbox
@@ -79,6 +79,10 @@ func (m *Member) SetFormats(f, away Format) {
 	fs.personal, _ = f.(PersonalFormat)
 	m.formats.Store(fs)
 }
+
+// SetAllPresence changes what Peer.AllPresence asked for, as when a line
+// client switches to the JSON protocol.
+func (m *Member) SetAllPresence(all bool) { m.allPresence.Store(all) }
 
 // Addr is the peer address given to Attach.
 func (m *Member) Addr() string { return m.addr }
@@ -382,7 +386,7 @@ func (m *Member) Rename(name string) error {
 	m.mu.Unlock()
 	h.log.Info("rename", "from", old, "to", name, "remote", m.addr)
 	m.everywhere(Event{Kind: KindRename, From: old, Text: name})
-	if len(m.roomList()) == 0 && m.allPresence {
+	if len(m.roomList()) == 0 && m.allPresence.Load() {
 		m.send(&Event{Kind: KindRename, From: old, Text: name, Time: h.now()})
 	}
 	return nil

@@ -338,16 +338,16 @@ func (r *Room) fanOutLocked(events []Event, from *Member, fl *flushList) {
 	for _, m := range r.members {
 		if m == from {
 			sawFrom = true
-			if talk || ownPresence && !m.allPresence {
+			if talk || ownPresence && !m.allPresence.Load() {
 				continue
 			}
 		}
-		if quietPresence && !m.allPresence {
+		if quietPresence && !m.allPresence.Load() {
 			continue
 		}
 		deliver(m)
 	}
-	if presence && from != nil && !sawFrom && from.allPresence {
+	if presence && from != nil && !sawFrom && from.allPresence.Load() {
 		deliver(from) // a member that just left still sees its own part
 	}
 }
