@@ -15,7 +15,7 @@ type Member struct {
 	hub         *Hub
 	addr        string
 	frontend    string
-	allPresence atomic.Bool // see Peer.AllPresence
+	allPresence atomic.Bool             // see Peer.AllPresence
 	formats     atomic.Pointer[formats] // may change while others send to it
 	focus       atomic.Pointer[Room]    // the room AwayFormat does not apply to
 	out         *Outbox
