@@ -280,33 +280,45 @@ func (t *tap) Read(p []byte) (int, error) {
 // idleWatch closes a connection when touch has not been called for d.
 type idleWatch struct {
 	d     time.Duration
+	c     io.Closer
 	last  atomic.Int64 // unix nanoseconds of the last activity
 	fired atomic.Bool
-	timer *time.Timer
+	timer *time.Timer // nil until start; set and stopped by one goroutine
 }
 
+// newIdleWatch returns a watch whose clock runs from now.
 func newIdleWatch(d time.Duration, c io.Closer) *idleWatch {
-	w := &idleWatch{d: d}
-	w.touch()
-	var check func()
-	check = func() {
-		left := time.Duration(w.last.Load()+int64(d)) - time.Duration(time.Now().UnixNano())
-		if left > 0 {
-			w.timer.Reset(left)
-			return
-		}
-		w.fired.Store(true)
-		c.Close()
-	}
-	w.timer = time.AfterFunc(d, check)
+	w := &idleWatch{d: d, c: c}
+	w.start()
 	return w
+}
+
+// start starts the clock of a watch made without one.
+func (w *idleWatch) start() {
+	w.touch()
+	w.timer = time.AfterFunc(w.d, w.check)
+}
+
+func (w *idleWatch) started() bool { return w.timer != nil }
+
+// check closes the connection if it has been idle for d, or looks again
+// when it may have been.
+func (w *idleWatch) check() {
+	left := time.Duration(w.last.Load()+int64(w.d)) - time.Duration(time.Now().UnixNano())
+	if left > 0 {
+		w.timer.Reset(left)
+		return
+	}
+	w.fired.Store(true)
+	w.c.Close()
 }
 
 func (w *idleWatch) touch() { w.last.Store(time.Now().UnixNano()) }
 
-// stop ends the watch; a nil watch (no idle timeout) is fine.
+// stop ends the watch; a nil watch (no idle timeout) or one never started
+// is fine.
 func (w *idleWatch) stop() {
-	if w != nil {
+	if w != nil && w.timer != nil {
 		w.timer.Stop()
 	}
 }

@@ -175,11 +175,11 @@ func writeBatch(out io.Writer, ms []ipv4.Message, scratch *[]byte, keep func(net
 }
 
 // watch sets up what both UDP relays take from Options: the idle watch
-// (nil without a timeout) and its touch, the hex dumpers, and the output
-// (discarded with SendOnly).
+// (nil without a timeout; its clock not yet started) and its touch, the
+// hex dumpers, and the output (discarded with SendOnly).
 func (p *packets) watch(o Options, c net.PacketConn, out io.Writer) (idle *idleWatch, touch func(), sendHex, recvHex *hexDumper, w io.Writer) {
 	if o.IdleTimeout > 0 {
-		idle = newIdleWatch(o.IdleTimeout, c)
+		idle = &idleWatch{d: o.IdleTimeout, c: c}
 		touch = idle.touch
 	}
 	if o.Hex != nil {
@@ -203,6 +203,9 @@ func DialPacket(ctx context.Context, c net.PacketConn, in io.Reader, out io.Writ
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 	idle, touch, sendHex, recvHex, out := p.watch(o, c, out)
+	if idle != nil {
+		idle.start()
+	}
 	defer idle.stop()
 	var inputEnded atomic.Bool
 	up := make(chan error, 1)
@@ -262,7 +265,9 @@ type PacketOptions struct {
 // datagrams from peers are written to out, each line of in is sent to the
 // last peer heard from (input waits until there is one). It runs until ctx
 // is cancelled (returning nil), the idle timeout passes (ErrIdle) or the
-// socket fails.
+// socket fails. The idle timeout counts from the first datagram admitted,
+// as a stream listener's counts from its connection: waiting for a peer is
+// not idleness.
 func ServePacket(ctx context.Context, pc net.PacketConn, in io.Reader, out io.Writer, o PacketOptions) error {
 	p := newPackets(pc)
 	defer pc.Close()
@@ -291,7 +296,11 @@ func ServePacket(ctx context.Context, pc net.PacketConn, in io.Reader, out io.Wr
 		if touch != nil {
 			touch()
 		}
-		return writeBatch(out, ms, &scratch, peers.admit, recvHex)
+		err := writeBatch(out, ms, &scratch, peers.admit, recvHex)
+		if idle != nil && !idle.started() && peers.first != nil { // the conversation has begun
+			idle.start()
+		}
+		return err
 	})
 	switch {
 	case ctx.Err() != nil:
