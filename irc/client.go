@@ -28,6 +28,7 @@ type client struct {
 	umodes     string // user modes set, such as "iw"
 	quitting   bool
 	echoSeq    uint64 // numbers echo-message requests
+	burst      burst  // messages read but not yet posted
 
 	registered atomic.Bool
 	joins      chan string // rooms whose JOIN of ours was rendered (see awaitJoin)
@@ -79,20 +80,22 @@ func (cl *client) awayText() string {
 func (cl *client) readLoop(ctx context.Context) hub.CloseReason {
 	cfg := &cl.srv.cfg
 	lr := newLineReader(cl.conn)
-	var lim *rate.Limiter
-	if cfg.FloodRate > 0 {
-		lim = rate.NewLimiter(rate.Limit(cfg.FloodRate), cfg.FloodBurst)
-	}
-	pinged, warned := false, false
-	for !cl.quitting {
+	pinged := false
+	lr.beforeRead = func() error {
+		cl.sendBurst() // no more input at hand: send what was collected
 		wait := cfg.PingInterval
 		if pinged {
 			wait = cfg.PingTimeout
 		}
 		cl.conn.SetReadDeadline(time.Now().Add(wait))
-		if ctx.Err() != nil { // checked after the deadline is set: shutdown's own must win
-			return hub.ServerShutdown
-		}
+		return ctx.Err() // checked after the deadline is set: shutdown's own must win
+	}
+	var flood *floodGate
+	if cfg.FloodRate > 0 {
+		flood = &floodGate{lim: rate.NewLimiter(rate.Limit(cfg.FloodRate), cfg.FloodBurst)}
+	}
+	defer cl.sendBurst()
+	for !cl.quitting {
 		l, err := lr.readLine()
 		switch {
 		case err == errLineTooLong:
@@ -112,20 +115,34 @@ func (cl *client) readLoop(ctx context.Context) hub.CloseReason {
 		}
 		pinged = false
 		cl.handleLine(string(l))
-		if lim != nil && !lim.Allow() {
-			if !warned {
-				warned = true
-				cl.rb.notice("flood control: you are sending too fast; your commands are being delayed")
-				cl.flush()
-			}
-			if lim.Wait(ctx) != nil {
-				return hub.ServerShutdown
-			}
-		} else {
-			warned = false
+		if flood != nil && !flood.wait(ctx, cl) {
+			return hub.ServerShutdown
 		}
 	}
 	return hub.ClientQuit
+}
+
+// floodGate delays a client that sends faster than the flood rate and
+// tells it so, once per episode.
+type floodGate struct {
+	lim    *rate.Limiter
+	warned bool
+}
+
+// wait blocks until the client may send another command; false if ctx
+// ended. What the client already sent goes out before it waits.
+func (g *floodGate) wait(ctx context.Context, cl *client) bool {
+	if g.lim.Allow() {
+		g.warned = false
+		return true
+	}
+	cl.sendBurst()
+	if !g.warned {
+		g.warned = true
+		cl.rb.notice("flood control: you are sending too fast; your commands are being delayed")
+		cl.flush()
+	}
+	return g.lim.Wait(ctx) == nil
 }
 
 // handleLine parses and runs one line, then queues the replies.
@@ -133,7 +150,10 @@ func (cl *client) handleLine(l string) {
 	msg, err := ircmsg.Parse(l)
 	switch err {
 	case nil:
-		cl.run(&msg)
+		if !cl.addToBurst(&msg) {
+			cl.sendBurst()
+			cl.run(&msg)
+		}
 	case ircmsg.ErrBodyTooLong:
 		cl.rb.numeric(errInputTooLong, "Input line too long")
 	case ircmsg.ErrEmpty:

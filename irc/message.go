@@ -96,3 +96,69 @@ func (cl *client) deliver(target string, kind hub.Kind, text string, e *echo) (c
 	}
 	return "", ""
 }
+
+// maxBurst bounds the messages posted in one go.
+const maxBurst = 64
+
+// burst is consecutive messages of one client to one channel, read
+// together and posted in one go: they are numbered under one lock and
+// reach each member in one write.
+type burst struct {
+	room    string // the room's display name
+	kind    hub.Kind
+	command string // PRIVMSG or NOTICE
+	texts   []string
+}
+
+// addToBurst takes a PRIVMSG or NOTICE to one channel the client is in
+// into the burst, and reports whether it did. Anything else, and messages
+// that need an echo, take the usual path.
+func (cl *client) addToBurst(msg *ircmsg.Message) bool {
+	if msg.Command != "PRIVMSG" && msg.Command != "NOTICE" || len(msg.Params) < 2 || msg.Params[1] == "" ||
+		!cl.registered.Load() || cl.caps&capEchoMessage != 0 || strings.IndexByte(msg.Params[0], ',') >= 0 {
+		return false
+	}
+	room, ok := roomOf(msg.Params[0])
+	if !ok {
+		return false
+	}
+	kind, text, ok := ctcp(msg.Params[1])
+	if !ok {
+		return false
+	}
+	b := &cl.burst
+	if len(b.texts) > 0 && (b.kind != kind || b.command != msg.Command || fold(b.room) != fold(room)) {
+		cl.sendBurst()
+	}
+	if len(b.texts) == 0 {
+		name, in := cl.m.In(room)
+		if !in {
+			return false
+		}
+		b.room, b.kind, b.command = name, kind, msg.Command
+	}
+	b.texts = append(b.texts, text)
+	if len(b.texts) == maxBurst {
+		cl.sendBurst()
+	}
+	return true
+}
+
+// sendBurst posts the burst, if any.
+func (cl *client) sendBurst() {
+	b := &cl.burst
+	if len(b.texts) == 0 {
+		return
+	}
+	err := cl.m.Post(b.room, b.kind, "", b.texts...)
+	clear(b.texts)
+	b.texts = b.texts[:0]
+	if err != nil && b.command == "PRIVMSG" {
+		if errors.Is(err, hub.ErrEmpty) {
+			cl.rb.numeric(errNoTextToSend, "No text to send")
+		} else {
+			cl.rb.numeric(errCannotSendChan, channel(b.room), "Cannot send to channel")
+		}
+		cl.flush()
+	}
+}

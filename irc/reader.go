@@ -22,14 +22,14 @@ type lineReader struct {
 	start    int  // first unconsumed byte
 	end      int  // end of the data read
 	skipping bool // discarding the rest of an over-long line
+	// beforeRead, if set, runs before each read from r (which may block);
+	// an error from it is returned by readLine instead of reading.
+	beforeRead func() error
 }
 
 func newLineReader(r io.Reader) *lineReader {
 	return &lineReader{r: r, buf: make([]byte, 2*ircmsg.MaxLine)}
 }
-
-// buffered reports whether a complete or partial line is already read.
-func (lr *lineReader) buffered() bool { return lr.end > lr.start }
 
 // readLine returns the next line without its LF. The slice is valid until
 // the next call.
@@ -53,6 +53,11 @@ func (lr *lineReader) readLine() ([]byte, error) {
 		if lr.start > 0 && lr.end == len(lr.buf) || lr.start == lr.end {
 			lr.end = copy(lr.buf, lr.buf[lr.start:lr.end])
 			lr.start = 0
+		}
+		if lr.beforeRead != nil {
+			if err := lr.beforeRead(); err != nil {
+				return nil, err
+			}
 		}
 		n, err := lr.r.Read(lr.buf[lr.end:])
 		lr.end += n

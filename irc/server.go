@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hubcat/hubcat/hub"
+	"github.com/hubcat/hubcat/internal/sockwrite"
 )
 
 // Config tunes the IRC front end. The zero value works.
@@ -103,6 +104,7 @@ func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 		Frontend:    "irc",
 		Format:      cl.fmt,
 		Write:       s.writer(c),
+		TryWrite:    sockwrite.TryWriter(c),
 		Hangup:      func() { c.Close() },
 		AllPresence: true, // IRC clients keep member lists
 	})
@@ -196,6 +198,9 @@ func fold(s string) string { return Names.Fold(s) }
 // foldName is IRC's rfc1459 casemapping: ASCII letters and []\~ fold to
 // lower case and {}|^.
 func foldName(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return r >= 'A' && r <= 'Z' || strings.ContainsRune("[]\\~", r) }) < 0 {
+		return s // the common case, without allocating
+	}
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'A' && r <= 'Z':

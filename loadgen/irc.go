@@ -15,10 +15,11 @@ const ircChannel = "#bench"
 // joins one channel and sends PRIVMSGs to it. Servers do not echo them.
 type ircWire struct{}
 
-// join registers and joins, answering pings, until the server has sent
-// the end of the channel's names list.
+// join registers, then joins once welcomed (some servers refuse a JOIN
+// until registration is complete), answering pings, until the server has
+// sent the end of the channel's names list.
 func (ircWire) join(c *client) error {
-	hello := "NICK b" + strconv.Itoa(c.id) + "\r\nUSER b 0 * :hubcat bench\r\nJOIN " + ircChannel + "\r\n"
+	hello := "NICK b" + strconv.Itoa(c.id) + "\r\nUSER b 0 * :hubcat bench\r\n"
 	if err := c.write([]byte(hello)); err != nil {
 		return err
 	}
@@ -35,6 +36,10 @@ func (ircWire) join(c *client) error {
 		switch string(cmd) {
 		case "PING":
 			if err := c.write(ircPong(line)); err != nil {
+				return err
+			}
+		case "001":
+			if err := c.write([]byte("JOIN " + ircChannel + "\r\n")); err != nil {
 				return err
 			}
 		case "366":
