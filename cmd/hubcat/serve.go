@@ -34,6 +34,7 @@ type serveOptions struct {
 	logJSON         bool
 	cpuProfile      string
 	irc             ircOptions
+	web             webOptions
 }
 
 func serveCmd(std stdio) *cobra.Command {
@@ -43,7 +44,7 @@ func serveCmd(std stdio) *cobra.Command {
 		Short: "run the chat hub",
 		Long: `Run the chat hub. Anyone can join with nc, telnet or hubcat chat:
 
-  hubcat serve                          # tcp://:7000
+  hubcat serve                          # tcp://:7000, browser client at http://localhost:8080/
   hubcat serve --listen tls://:7443 --listen unix:///tmp/hub.sock
   nc localhost 7000
 
@@ -69,6 +70,7 @@ Logs go to stderr. SIGINT or SIGTERM tells every client, flushes and exits.`,
 	f.BoolVar(&o.logJSON, "log-json", false, "log JSON lines instead of text")
 	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a CPU profile (pprof) to this file until shutdown")
 	o.irc.register(f)
+	o.web.register(f)
 	return cmd
 }
 
@@ -84,6 +86,12 @@ func runServe(ctx context.Context, std stdio, o serveOptions) error {
 	ircListeners, err := openListeners(ctx, ircListenOptions(o), log)
 	if err != nil {
 		closeAll(listeners)
+		return err
+	}
+	webSrv, err := listenWeb(ctx, o, log)
+	if err != nil {
+		closeAll(listeners)
+		closeAll(ircListeners)
 		return err
 	}
 	if o.cpuProfile != "" {
@@ -104,7 +112,8 @@ func runServe(ctx context.Context, std stdio, o serveOptions) error {
 		},
 	})
 	ircSrv := newIRCServer(h, o, log)
-	errs := make(chan error, len(listeners)+len(ircListeners))
+	errs := make(chan error, len(listeners)+len(ircListeners)+1)
+	webSrv.start(h, o, log, errs)
 	var wg sync.WaitGroup
 	serveAll := func(srv *server.Server, lns []net.Listener) {
 		for _, ln := range lns {
@@ -128,6 +137,7 @@ func runServe(ctx context.Context, std stdio, o serveOptions) error {
 	defer cancel()
 	var ircDone sync.WaitGroup
 	ircDone.Go(func() { ircSrv.Shutdown(sctx) })
+	ircDone.Go(func() { webSrv.shutdown(sctx) })
 	serr := srv.Shutdown(sctx)
 	ircDone.Wait()
 	if serr != nil {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,9 @@ var (
 // startServe runs hubcat serve with args until the test ends.
 func startServe(t *testing.T, args ...string) *runningHub {
 	t.Helper()
+	if !slices.Contains(args, "--web") {
+		args = append([]string{"--web", "off"}, args...) // tests run many hubs; :8080 would clash
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	h := &runningHub{logs: make(chan string, 1000), cancel: cancel, exit: make(chan int, 1)}
