@@ -2,11 +2,15 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/hubcat/hubcat/hub"
 	"github.com/hubcat/hubcat/store/sqlitelog"
 )
 
@@ -91,4 +95,40 @@ func storeDir(flag string) (string, error) {
 		err = &usageError{msg: "--data none keeps no database", hint: "give the --data DIR the hub was started with"}
 	}
 	return dir, err
+}
+
+// historyOptions are hubcat serve's history flags.
+type historyOptions struct {
+	data    string
+	keep    int
+	keepAge time.Duration
+}
+
+func addHistoryFlags(f *pflag.FlagSet, o *historyOptions) {
+	f.StringVar(&o.data, "data", "", dataFlagHelp)
+	f.IntVar(&o.keep, "history-keep", 1_000_000, "events kept per room; older ones are removed in the background (0 = all)")
+	f.DurationVar(&o.keepAge, "history-max-age", 0, "remove room events and private messages older than this, e.g. 720h (0 = never)")
+}
+
+// openHistory opens the durable log --data asks for and says where history
+// lives; nil (and a no-op close) for --data none.
+func openHistory(o historyOptions, log *slog.Logger) (hub.Log, func(), error) {
+	dir, err := dataDir(o.data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if dir == dataNone {
+		log.Info("history in memory only; lost at exit", "data", dataNone)
+		return nil, func() {}, nil
+	}
+	l, err := sqlitelog.Open(dir, sqlitelog.Options{MaxPerRoom: o.keep, MaxAge: o.keepAge, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("history", "db", l.Path(), "keep_per_room", o.keep, "max_age", o.keepAge)
+	return l, func() {
+		if err := l.Close(); err != nil {
+			log.Error("closing history", "db", l.Path(), "err", err)
+		}
+	}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -16,9 +17,24 @@ import (
 // TestMain lets the scripts in testdata/ run "hubcat" as a real process: the
 // test binary re-executes itself as the command.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(dataHomeM{m}, map[string]func(){
 		"hubcat": main,
 	})
+}
+
+// dataHomeM runs the tests with XDG_DATA_HOME in a temporary directory,
+// so hubs started without --data keep their history there, not in the
+// user's data directory; the hubcat processes the tests start inherit it.
+type dataHomeM struct{ m *testing.M }
+
+func (d dataHomeM) Run() int {
+	dir, err := os.MkdirTemp("", "hubcat-test-data-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Setenv("XDG_DATA_HOME", dir)
+	return d.m.Run()
 }
 
 // TestScripts runs the CLI golden scripts in testdata/*.txtar.
@@ -38,5 +54,6 @@ func startScriptHub(env *testscript.Env) error {
 	go srv.Serve(ln)
 	env.Defer(func() { srv.Close() })
 	env.Setenv("HUB", ln.Addr().String())
+	env.Setenv("XDG_DATA_HOME", env.WorkDir+"/.data") // for scripts that start hubcat serve
 	return nil
 }

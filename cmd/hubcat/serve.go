@@ -33,6 +33,7 @@ type serveOptions struct {
 	logLevel        string
 	logJSON         bool
 	cpuProfile      string
+	history         historyOptions
 	irc             ircOptions
 	web             webOptions
 }
@@ -68,6 +69,7 @@ Logs go to stderr. SIGINT or SIGTERM tells every client, flushes and exits.`,
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 5*time.Second, "how long shutdown waits for clients to be told and flushed")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&o.logJSON, "log-json", false, "log JSON lines instead of text")
+	addHistoryFlags(f, &o.history)
 	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a CPU profile (pprof) to this file until shutdown")
 	o.irc.register(f)
 	o.web.register(f)
@@ -79,6 +81,11 @@ func runServe(ctx context.Context, std stdio, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	history, closeHistory, err := openHistory(o.history, log)
+	if err != nil {
+		return err
+	}
+	defer closeHistory()
 	listeners, err := openListeners(ctx, o, log)
 	if err != nil {
 		return err
@@ -102,7 +109,7 @@ func runServe(ctx context.Context, std stdio, o serveOptions) error {
 		defer stop()
 	}
 	o.chat.Logger = log
-	h := hub.New(hub.Config{OutboxBytes: o.outbox, Logger: log, Names: o.irc.names()})
+	h := hub.New(hub.Config{OutboxBytes: o.outbox, Logger: log, Names: o.irc.names(), Log: history})
 	srv := server.New(chat.NewServer(h, o.chat), server.Config{
 		MaxConns: o.maxClients,
 		MaxPerIP: o.maxPerIP,
