@@ -6,6 +6,7 @@
 #   bench/chat.sh                 # full W1–W5; records bench/RESULTS.md and charts
 #   bench/chat.sh --quick         # scaled-down smoke run, nothing recorded
 #   bench/chat.sh --systems "hubcat nats" --workloads "W2 W4"
+#   bench/chat.sh --systems "hubcat hubcat-data" --workloads "W2 W4"   # durable history's cost
 #   bench/chat.sh --repeat 3      # each run three times, interleaved; the median counts
 #   bench/chat.sh --replot /tmp/hubcat-chat.XXXX   # table, charts and record from a past run
 #
@@ -83,7 +84,8 @@ pid=""
 start() {
   port=$((port + 1))
   case $1 in # exec, so $! is the server itself (for --pid and kill)
-    hubcat) exec "$out/hubcat" serve --listen "tcp://127.0.0.1:$port" --flood-rate 0 --max-per-ip 0 --max-clients 0 --log-level warn ;;
+    hubcat) exec "$out/hubcat" serve --data none --listen "tcp://127.0.0.1:$port" --flood-rate 0 --max-per-ip 0 --max-clients 0 --log-level warn ;;
+    hubcat-data) exec "$out/hubcat" serve --data "$out/data-$port" --listen "tcp://127.0.0.1:$port" --flood-rate 0 --max-per-ip 0 --max-clients 0 --log-level warn ;;
     ncat) exec ncat -l --chat --max-conns 100000 127.0.0.1 "$port" </dev/null ;;
     nats) exec nats-server -a 127.0.0.1 -p "$port" ;;
     seed) exec python3 bench/seedchat.py "$port" ;;
@@ -105,7 +107,7 @@ stop() {
 # How the load generator talks to each system.
 flags_for() {
   case $1 in
-    hubcat) echo "--greeting" ;;
+    hubcat|hubcat-data) echo "--greeting" ;;
     ncat) echo "--greeting --dial-concurrency 8" ;; # ncat's listen backlog is 10
     nats) echo "--proto nats" ;;
     seed) echo "" ;;

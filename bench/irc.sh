@@ -65,7 +65,7 @@ start() {
   port=$(free_port)
   config "$1" "$port"
   case $1 in # exec, so $! is the server itself (for --pid and kill)
-    hubcat) exec "$HUBCAT" serve --listen tcp://127.0.0.1:0 --irc "127.0.0.1:$port" --flood-rate 0 --max-per-ip 0 --max-clients 0 --log-level warn ;;
+    hubcat) exec "$HUBCAT" serve --data none --listen tcp://127.0.0.1:0 --irc "127.0.0.1:$port" --flood-rate 0 --max-per-ip 0 --max-clients 0 --log-level warn ;;
     ngircd) exec ngircd -n -f "$out/ngircd.conf" ;;
     inspircd) exec inspircd --config "$out/inspircd.conf" --nofork --runasroot ;;
   esac >>"$out/$1.log" 2>&1 &
