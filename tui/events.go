@@ -74,8 +74,7 @@ func (m *Model) hello(ev Event) {
 		}
 		for _, r := range m.cfg.Join {
 			if m.room(r) == nil {
-				m.switchTo = r
-				m.queue(Command{Cmd: "join", Room: r})
+				m.join(r)
 			}
 		}
 	} else {
@@ -140,6 +139,14 @@ func (m *Model) resumed(room string) {
 			m.sendPending(p)
 		}
 	}
+}
+
+// join asks to join a room; its window opens with the history that
+// answers.
+func (m *Model) join(room string) {
+	m.switchTo = room
+	m.joining[strings.ToLower(room)] = true
+	m.queue(Command{Cmd: "join", Room: room})
 }
 
 // roomFor finds the window of a room event; our own join opens it.
@@ -280,8 +287,12 @@ func wordEdge(s string, i int, before bool) bool {
 func (m *Model) history(ev Event) {
 	w := m.room(ev.Room)
 	if w == nil {
+		if !m.joining[strings.ToLower(ev.Room)] {
+			return // a late answer for a room we left
+		}
 		w = m.openRoom(ev.Room)
 	}
+	delete(m.joining, strings.ToLower(ev.Room))
 	if w.loading && (len(ev.Events) == 0 || (w.minSeq > 0 && ev.Events[len(ev.Events)-1].Seq < w.minSeq)) {
 		w.loading, w.more = false, ev.More
 		var ls []*line

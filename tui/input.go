@@ -183,8 +183,7 @@ func (m *Model) command(text string) tea.Cmd {
 				m.setActive(slices.Index(m.wins, rw))
 				continue
 			}
-			m.switchTo = r
-			m.queue(Command{Cmd: "join", Room: r})
+			m.join(r)
 		}
 	case "/part":
 		if len(args) == 0 && (w.private || w.server) {

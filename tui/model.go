@@ -92,6 +92,7 @@ type Model struct {
 	active   int
 	switchTo string
 	whoAsked map[string]bool
+	joining  map[string]bool // rooms asked for, not yet answered
 	known    []string // rooms the hub listed
 
 	outq     []Command
@@ -116,7 +117,7 @@ type Model struct {
 func NewModel(link Link, cfg Config) *Model {
 	m := &Model{
 		link: link, cfg: cfg, keys: DefaultKeyMap(), now: cfg.Now, loc: cfg.Location,
-		nick: cfg.Nick, whoAsked: map[string]bool{}, selves: map[string]bool{}, showMembers: true, dark: true,
+		nick: cfg.Nick, whoAsked: map[string]bool{}, joining: map[string]bool{}, selves: map[string]bool{}, showMembers: true, dark: true,
 		width: 80, height: 24, after: tea.Tick,
 	}
 	if m.now == nil {

@@ -495,3 +495,20 @@ func TestTimestampsInLocalTime(t *testing.T) {
 		t.Fatalf("screen:\n%s", s)
 	}
 }
+
+func TestPartClosesTabForGood(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.connect("alice", "lobby", "dev")
+	h.send(tea.KeyPressMsg{Code: '3', Mod: tea.ModAlt})
+	h.link.take()
+	h.typeText("/part")
+	h.press(tea.KeyEnter, 0)
+	if sent := h.link.take(); len(sent) != 1 || sent[0].Cmd != "part" || sent[0].Room != "dev" {
+		t.Fatalf("sent %+v", sent)
+	}
+	h.ev(Event{Type: "history", Room: "dev", Events: []Event{msgEv("dev", 1, "bob", "late")}, Complete: true})
+	h.ev(msgEv("dev", 2, "bob", "later"))
+	if h.m.room("dev") != nil || h.m.cur().name != "lobby" {
+		t.Fatalf("dev reopened or wrong tab %q", h.m.cur().name)
+	}
+}
