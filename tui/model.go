@@ -93,7 +93,7 @@ type Model struct {
 	switchTo string
 	whoAsked map[string]bool
 	joining  map[string]bool // rooms asked for, not yet answered
-	known    []string // rooms the hub listed
+	known    []string        // rooms the hub listed
 
 	outq     []Command
 	flushing bool
