@@ -84,8 +84,8 @@ pid=""
 start() {
   port=$((port + 1))
   case $1 in # exec, so $! is the server itself (for --pid and kill)
-    hubcat) exec "$out/hubcat" serve --data none --listen "tcp://127.0.0.1:$port" --flood-rate 0 --max-per-ip 0 --max-clients 0 --log-level warn ;;
-    hubcat-data) exec "$out/hubcat" serve --data "$out/data-$port" --listen "tcp://127.0.0.1:$port" --flood-rate 0 --max-per-ip 0 --max-clients 0 --log-level warn ;;
+    hubcat) exec "$out/hubcat" serve --data none --web off --listen "tcp://127.0.0.1:$port" --flood-rate 0 --max-per-ip 0 --max-clients 0 --log-level warn ;;
+    hubcat-data) exec "$out/hubcat" serve --data "$out/data-$port" --web off --listen "tcp://127.0.0.1:$port" --flood-rate 0 --max-per-ip 0 --max-clients 0 --log-level warn ;;
     ncat) exec ncat -l --chat --max-conns 100000 127.0.0.1 "$port" </dev/null ;;
     nats) exec nats-server -a 127.0.0.1 -p "$port" ;;
     seed) exec python3 bench/seedchat.py "$port" ;;

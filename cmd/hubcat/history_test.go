@@ -108,7 +108,7 @@ func (jc *jsonClient) resume(t *testing.T, room string, after uint64) wireEvent 
 // startDataHub runs hubcat serve --data dir and returns it and its address.
 func startDataHub(t *testing.T, dir string) (*proc, string) {
 	t.Helper()
-	p := start(t, nil, "serve", "--listen", "tcp://127.0.0.1:0", "--data", dir, "--flood-rate", "0")
+	p := start(t, nil, "serve", "--listen", "tcp://127.0.0.1:0", "--web", "off", "--data", dir, "--flood-rate", "0")
 	p.waitLine(`msg=history db=` + filepath.Join(dir, sqlitelog.DBFile))
 	addr := p.waitLine(`msg=listening addr=tcp://(\S+)`)[1]
 	return p, addr
@@ -299,7 +299,7 @@ func TestServeDataErrors(t *testing.T) {
 	dir := t.TempDir()
 	startDataHub(t, dir)
 	var errOut bytes.Buffer
-	code := run(t.Context(), []string{"serve", "--data", dir, "--listen", "tcp://127.0.0.1:0"}, strings.NewReader(""), io.Discard, &errOut)
+	code := run(t.Context(), []string{"serve", "--web", "off", "--data", dir, "--listen", "tcp://127.0.0.1:0"}, strings.NewReader(""), io.Discard, &errOut)
 	if code == exitOK || !strings.Contains(errOut.String(), "in use by another hub") || !strings.Contains(errOut.String(), dir) {
 		t.Fatalf("second hub: exit %d, stderr %q", code, errOut.String())
 	}
@@ -310,7 +310,7 @@ func TestServeDataErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	errOut.Reset()
-	code = run(t.Context(), []string{"serve", "--data", bad, "--listen", "tcp://127.0.0.1:0"}, strings.NewReader(""), io.Discard, &errOut)
+	code = run(t.Context(), []string{"serve", "--web", "off", "--data", bad, "--listen", "tcp://127.0.0.1:0"}, strings.NewReader(""), io.Discard, &errOut)
 	if code == exitOK || !strings.Contains(errOut.String(), path+" is not a usable hubcat history database") {
 		t.Fatalf("corrupt history: exit %d, stderr %q", code, errOut.String())
 	}
