@@ -123,7 +123,8 @@ func (cl *client) readLoop(ctx context.Context) hub.CloseReason {
 }
 
 // floodGate delays a client that sends faster than the flood rate and
-// tells it so, once per episode.
+// tells it so, once per episode: an episode ends when the client has been
+// quiet long enough to have its whole burst back.
 type floodGate struct {
 	lim    *rate.Limiter
 	warned bool
@@ -133,7 +134,9 @@ type floodGate struct {
 // ended. What the client already sent goes out before it waits.
 func (g *floodGate) wait(ctx context.Context, cl *client) bool {
 	if g.lim.Allow() {
-		g.warned = false
+		if g.lim.Tokens() >= float64(g.lim.Burst()-1) {
+			g.warned = false
+		}
 		return true
 	}
 	cl.sendBurst()

@@ -16,7 +16,15 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
+		"ADMIN":    {handler: (*client).cmdAdmin},
 		"AWAY":     {handler: (*client).cmdAway},
+		"INFO":     {handler: (*client).cmdInfo},
+		"INVITE":   {handler: (*client).cmdInvite, minParams: 2},
+		"KICK":     {handler: (*client).cmdKick, minParams: 2},
+		"LUSERS":   {handler: (*client).cmdLusers},
+		"OPER":     {handler: (*client).cmdOper, minParams: 2},
+		"TIME":     {handler: (*client).cmdTime},
+		"VERSION":  {handler: (*client).cmdVersion},
 		"CAP":      {handler: (*client).cmdCap, preReg: true, minParams: 1},
 		"ISON":     {handler: (*client).cmdIson, minParams: 1},
 		"JOIN":     {handler: (*client).cmdJoin, minParams: 1},

@@ -30,12 +30,19 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 // start serves a hub over IRC (with cfg) and the line protocol.
 func start(t *testing.T, cfg irc.Config) *testNet {
 	t.Helper()
+	return startHub(t, cfg, hub.Config{})
+}
+
+// startHub is start with a hub configuration.
+func startHub(t *testing.T, cfg irc.Config, hcfg hub.Config) *testNet {
+	t.Helper()
 	log := quietLogger()
 	cfg.Logger = log
 	if cfg.Name == "" {
 		cfg.Name = "irc.test"
 	}
-	h := hub.New(hub.Config{Logger: log, Names: irc.Names})
+	hcfg.Logger, hcfg.Names = log, irc.Names
+	h := hub.New(hcfg)
 	tn := &testNet{t: t, hub: h}
 	tn.ircAddr = serve(t, irc.NewServer(h, cfg), log)
 	tn.ncAddr = serve(t, chat.NewServer(h, chat.Config{Logger: log}), log)

@@ -105,11 +105,18 @@ func (cl *client) welcome() {
 	cl.rb.numeric(rplYourHost, "Your host is "+s.cfg.Name+", running hubcat")
 	cl.rb.numeric(rplCreated, "This server was created "+s.created.UTC().Format("2006-01-02 15:04:05 MST"))
 	cl.rb.numeric(rplMyInfo, s.cfg.Name, "hubcat", "iw", "bn")
+	cl.isupport()
+	cl.lusers()
+	cl.motd()
+}
+
+// isupport sends the 005 lines.
+func (cl *client) isupport() {
+	s := cl.srv
 	for i := 0; i < len(s.support); i += 12 {
 		params := append(s.support[i:min(i+12, len(s.support)):min(i+12, len(s.support))], "are supported by this server")
 		cl.rb.numeric(rplISupport, params...)
 	}
-	cl.motd()
 }
 
 // isupport lists the 005 tokens.

@@ -38,9 +38,12 @@ func TestRegistrationWelcome(t *testing.T) {
 			t.Errorf("005 lacks %s: %s", want, all)
 		}
 	}
-	if m.Command != "375" {
-		t.Fatalf("after 005: %q, want 375", m.String())
+	if m.Command != "251" {
+		t.Fatalf("after 005: %q, want 251", m.String())
 	}
+	c.expect("254", "alice")
+	c.expect("255", "alice")
+	c.expect("375", "alice")
 	c.expect("372", "alice", "- hello there")
 	c.expect("372", "alice", "- be nice")
 	c.expect("376", "alice")
@@ -201,5 +204,22 @@ func TestShutdown(t *testing.T) {
 	go srv.Shutdown(ctx)
 	if rest := c.expectClosed(); rest != ":irc.test ERROR :Server shutting down\r\n" {
 		t.Fatalf("at shutdown: %q", rest)
+	}
+}
+
+func TestServerQueries(t *testing.T) {
+	tn := start(t, irc.Config{})
+	c := tn.register("ops")
+	c.joinChan("#k")
+	for _, q := range []struct{ send, want string }{
+		{"LUSERS", "251"}, {"VERSION", "351"}, {"TIME", "391"}, {"ADMIN", "423"}, {"INFO", "371"},
+		{"OPER ops secret", "491"}, {"KICK #k someone", "482"}, {"INVITE someone #k", "482"},
+		{"KICK #nowhere someone", "403"}, {"WHOWAS ghost", "406"},
+	} {
+		c.send(q.send)
+		if m := c.skipUntil(q.want, "421", "461"); m.Command != q.want {
+			t.Errorf("%s: got %q, want %s", q.send, m.String(), q.want)
+		}
+		c.sync()
 	}
 }
