@@ -77,12 +77,12 @@ func (cl *client) cmdPart(msg *ircmsg.Message) {
 	for _, ch := range strings.Split(msg.Params[0], ",") {
 		room, ok := roomOf(ch)
 		switch {
-		case !ok:
-			cl.rb.numeric(errNoSuchChannel, ch, "No such channel")
-		case !cl.inRoom(room):
-			cl.rb.numeric(errNotOnChannel, ch, "You're not on that channel")
-		default:
+		case ok && cl.inRoom(room):
 			cl.partRoom(room)
+		case !ok || !cl.srv.roomExists(room):
+			cl.rb.numeric(errNoSuchChannel, ch, "No such channel")
+		default:
+			cl.rb.numeric(errNotOnChannel, ch, "You're not on that channel")
 		}
 	}
 }
@@ -117,7 +117,7 @@ func (cl *client) cmdTopic(msg *ircmsg.Message) {
 	ch := msg.Params[0]
 	room, ok := roomOf(ch)
 	switch {
-	case !ok || !cl.srv.roomExists(room):
+	case !ok || !cl.inRoom(room) && !cl.srv.roomExists(room):
 		cl.rb.numeric(errNoSuchChannel, ch, "No such channel")
 	case !cl.inRoom(room):
 		cl.rb.numeric(errNotOnChannel, ch, "You're not on that channel")
@@ -159,7 +159,7 @@ func (cl *client) cmdMode(msg *ircmsg.Message) {
 
 func (cl *client) channelMode(ch string, args []string) {
 	room, ok := roomOf(ch)
-	if !ok || !cl.srv.roomExists(room) {
+	if !ok || !cl.inRoom(room) && !cl.srv.roomExists(room) {
 		cl.rb.numeric(errNoSuchChannel, ch, "No such channel")
 		return
 	}
@@ -259,10 +259,29 @@ func (s *Server) roomExists(room string) bool {
 	return false
 }
 
+// maxNoted bounds the creation times kept for 329; past it, those of
+// rooms that no longer exist are forgotten.
+const maxNoted = 4096
+
 // noteRoom remembers when this front end first saw room, for 329.
 func (s *Server) noteRoom(room string) {
 	s.mu.Lock()
+	full := len(s.created329) >= maxNoted
+	s.mu.Unlock()
+	var live map[string]bool
+	if full {
+		live = map[string]bool{}
+		for _, r := range s.hub.Rooms() {
+			live[fold(r.Name)] = true
+		}
+	}
+	s.mu.Lock()
 	defer s.mu.Unlock()
+	for k := range s.created329 {
+		if live != nil && !live[k] {
+			delete(s.created329, k)
+		}
+	}
 	if _, ok := s.created329[fold(room)]; !ok {
 		s.created329[fold(room)] = time.Now()
 	}

@@ -23,6 +23,7 @@ func init() {
 		"KICK":     {handler: (*client).cmdKick, minParams: 2},
 		"LUSERS":   {handler: (*client).cmdLusers},
 		"OPER":     {handler: (*client).cmdOper, minParams: 2},
+		"TAGMSG":   {handler: (*client).cmdTagmsg, minParams: 1},
 		"TIME":     {handler: (*client).cmdTime},
 		"VERSION":  {handler: (*client).cmdVersion},
 		"CAP":      {handler: (*client).cmdCap, preReg: true, minParams: 1},

@@ -162,3 +162,7 @@ func (cl *client) sendBurst() {
 		cl.flush()
 	}
 }
+
+// cmdTagmsg accepts a message of tags alone (message-tags) and drops it:
+// the hub carries no client tags, so there is nothing to relay.
+func (cl *client) cmdTagmsg(*ircmsg.Message) {}

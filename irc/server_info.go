@@ -61,7 +61,7 @@ func (cl *client) cmdInvite(msg *ircmsg.Message) { cl.needOps(msg.Params[1]) }
 func (cl *client) needOps(ch string) {
 	room, ok := roomOf(ch)
 	switch {
-	case !ok || !cl.srv.roomExists(room):
+	case !ok || !cl.inRoom(room) && !cl.srv.roomExists(room):
 		cl.rb.numeric(errNoSuchChannel, ch, "No such channel")
 	case !cl.inRoom(room):
 		cl.rb.numeric(errNotOnChannel, ch, "You're not on that channel")
