@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +30,57 @@ type site struct {
 	hub     *hub.Hub
 	handler *web.Handler
 	http    *httptest.Server
+	web     *cutListener
 	tcp     net.Listener
+}
+
+// cutListener is the web listener, able to cut every connection it
+// accepted and to refuse new ones, as a hub restart or a network drop does.
+type cutListener struct {
+	net.Listener
+	mu      sync.Mutex
+	conns   []net.Conn
+	refused bool
+}
+
+func (l *cutListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		l.mu.Lock()
+		if l.refused {
+			l.mu.Unlock()
+			c.Close()
+			continue
+		}
+		l.conns = append(l.conns, c)
+		l.mu.Unlock()
+		return c, nil
+	}
+}
+
+// cut closes every connection accepted so far and, while down, refuses
+// new ones.
+func (l *cutListener) cut(down bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.refused = down
+	for _, c := range l.conns {
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.SetLinger(0)
+		}
+		c.Close()
+	}
+	l.conns = nil
+}
+
+// up accepts connections again.
+func (l *cutListener) up() {
+	l.mu.Lock()
+	l.refused = false
+	l.mu.Unlock()
 }
 
 // startSite serves a fresh hub until the test ends.
@@ -44,7 +95,10 @@ func startSite(t *testing.T, cfg web.Config, hcfg hub.Config) *site {
 	cfg.Logger, hcfg.Logger, cfg.Chat.Logger = log, log, log
 	h := hub.New(hcfg)
 	wh := web.New(h, cfg)
-	hs := httptest.NewServer(wh)
+	hs := httptest.NewUnstartedServer(wh)
+	cl := &cutListener{Listener: hs.Listener}
+	hs.Listener = cl
+	hs.Start()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +114,7 @@ func startSite(t *testing.T, cfg web.Config, hcfg hub.Config) *site {
 		hs.Close()
 		tcp.Close()
 	})
-	return &site{t: t, hub: h, handler: wh, http: hs, tcp: ln}
+	return &site{t: t, hub: h, handler: wh, http: hs, web: cl, tcp: ln}
 }
 
 // wsURL is the site's WebSocket address.

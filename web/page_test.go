@@ -53,6 +53,19 @@ func TestBrowsersAndNcTalk(t *testing.T) {
 			t.Errorf("%s = %v, want %v", sample, got, want)
 		}
 	}
+
+	// A private message opens its own conversation, counted as unread.
+	alice.say("/msg bob psst, bob")
+	bob.waitJS("conversation with alice", `document.querySelector('#convs button[data-name="alice"] .badge')?.textContent === "1"`)
+	bob.do("open the conversation", chromedp.Click(chromedp.CSS(`#convs button[data-name="alice"]`)))
+	bob.waitMessage("alice", "psst, bob")
+	bob.say("hi alice, privately")
+	alice.waitMessage("bob", "hi alice, privately")
+	if n := alice.count("psst, bob"); n != 1 {
+		alice.fail("alice sees her private message %d times", n)
+	}
+	carol.send("/msg alice from nc")
+	alice.waitJS("conversation with carol", `document.querySelector('#convs button[data-name="carol"] .badge')?.textContent === "1"`)
 }
 
 func TestMarkupInMessagesIsText(t *testing.T) {
@@ -130,5 +143,88 @@ func TestCrossOriginWebSocketRefusedInBrowser(t *testing.T) {
 	}
 	if got := metric(t, s, "hubcat_websocket_refused_total"); got != 1 {
 		t.Fatalf("refused_total = %v, want 1", got)
+	}
+}
+
+func TestReconnectResumesEveryRoomWithoutGapOrDuplicate(t *testing.T) {
+	s := startSite(t, web.Config{}, hub.Config{})
+	alice := openTab(t, s, "alice")
+	carol := s.dialTCP("carol")
+	dave := s.dialTCP("dave")
+	dave.send("/join dev")
+	dave.expect("*** you joined dev")
+
+	alice.do("join dev", chromedp.SendKeys(chromedp.ID("join-input"), "dev\r"))
+	dave.expect("*** alice joined dev")
+	alice.do("back to lobby", chromedp.Click(chromedp.CSS(`#rooms button[data-name="lobby"]`)))
+	say := func(n int, prefix string) {
+		for i := range n {
+			carol.send(prefix + " lobby " + strconv.Itoa(i))
+			dave.send(prefix + " dev " + strconv.Itoa(i))
+		}
+	}
+	say(3, "before")
+	alice.waitMessage("carol", "before lobby 2")
+
+	// The hub side drops the tab's connection and keeps it out a while.
+	s.web.cut(true)
+	alice.waitJS("offline", `document.getElementById("conn").dataset.state === "offline"`)
+	say(5, "meanwhile")
+	carol.send("/who") // every line is stored once the hub answers
+	carol.expect("*** ")
+	dave.send("/who")
+	dave.expect("*** ")
+	s.web.up()
+	alice.waitJS("reconnected", `document.getElementById("conn").textContent === "connected as alice"`)
+	say(2, "after")
+
+	alice.waitMessage("carol", "after lobby 1")
+	lobby := [][2]string{}
+	for _, p := range []string{"before", "meanwhile", "after"} {
+		for i := range map[string]int{"before": 3, "meanwhile": 5, "after": 2}[p] {
+			lobby = append(lobby, [2]string{"lobby", p + " lobby " + strconv.Itoa(i)})
+		}
+	}
+	for _, m := range lobby {
+		if n := alice.count(m[1]); n != 1 {
+			alice.fail("%q shown %d times in lobby", m[1], n)
+		}
+	}
+	// dev, not on screen, counts its unread messages and holds them all.
+	alice.waitJS("dev unread badge", `document.querySelector('#rooms button[data-name="dev"] .badge')?.textContent === "10"`)
+	alice.do("open dev", chromedp.Click(chromedp.CSS(`#rooms button[data-name="dev"]`)))
+	alice.waitMessage("dave", "after dev 1")
+	got := evalJS[[]string](alice, `[...document.querySelectorAll("#log li.msg .text")].map(e => e.textContent)`)
+	var want []string
+	for _, p := range []string{"before", "meanwhile", "after"} {
+		for i := range map[string]int{"before": 3, "meanwhile": 5, "after": 2}[p] {
+			want = append(want, p+" dev "+strconv.Itoa(i))
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		alice.fail("dev shows %q\nwant %q", got, want)
+	}
+}
+
+func TestLoadOlderHistory(t *testing.T) {
+	s := startSite(t, web.Config{}, hub.Config{})
+	carol := s.dialTCP("carol")
+	for i := range 80 {
+		carol.send("old " + strconv.Itoa(i))
+	}
+	carol.send("/who") // the hub has stored every line once it answers
+	carol.expect("*** ")
+	page := openTab(t, s, "")
+	page.waitMessage("carol", "old 79")
+	if page.count("old 0") != 0 {
+		t.Fatal("the whole history came at once; nothing left to load")
+	}
+	page.do("load older", chromedp.Click(chromedp.ID("older")))
+	page.waitMessage("carol", "old 0")
+	got := evalJS[[]string](page, `[...document.querySelectorAll("#log li.msg .text")].map(e => e.textContent)`)
+	for i, text := range got {
+		if want := "old " + strconv.Itoa(i); text != want {
+			page.fail("message %d is %q, want %q (order or duplicates wrong)", i, text, want)
+		}
 	}
 }

@@ -137,7 +137,10 @@ function handle(ev) {
   }
 }
 
-function roomEvent(ev, fromHistory) {
+// roomEvent shows one room event; a live one also updates presence.
+// unread says whether it counts as news (live events, and those a resume
+// brought back) rather than as recent history.
+function roomEvent(ev, fromHistory, unread = !fromHistory) {
   const r = room(ev.room);
   if (ev.seq && r.seqs.has(ev.seq)) return;
   if (ev.from === state.name && (ev.type === "message" || ev.type === "action")) {
@@ -148,7 +151,7 @@ function roomEvent(ev, fromHistory) {
   if (ev.seq) r.seqs.add(ev.seq);
   const el = eventItem(ev);
   insert(r, ev.seq || 0, el);
-  if (!fromHistory && (ev.type === "message" || ev.type === "action") && !viewing("room", r.name)) {
+  if (unread && (ev.type === "message" || ev.type === "action") && !viewing("room", r.name)) {
     r.unread++;
   }
   renderLists();
@@ -185,7 +188,8 @@ function historyEvent(ev) {
   const events = ev.events || [];
   const older = events.length > 0 && r.first > 0 && events[events.length - 1].seq < r.first;
   if (older || r.first === 0) r.more = !!ev.more;
-  for (const e of events) roomEvent(e, true);
+  const seen = r.last; // a resume brings back news: events after the last one seen
+  for (const e of events) roomEvent(e, true, seen > 0 && e.seq > seen);
   if (ev.complete === false) info("notice", "some earlier events in " + r.name + " are no longer kept", r);
   renderView();
 }
