@@ -116,80 +116,9 @@ func keystrokeEcho(b *testing.B, rate int) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }
 
-// echoWatch is the program's output, searched for what it wrote.
-type echoWatch struct {
-	mu   sync.Mutex
-	buf  []byte
-	cond *sync.Cond
-}
-
-func (e *echoWatch) Write(p []byte) (int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.cond == nil {
-		e.cond = sync.NewCond(&e.mu)
-	}
-	e.buf = append(e.buf, p...)
-	if len(e.buf) > 1<<20 { // keep the tail only
-		e.buf = append(e.buf[:0], e.buf[len(e.buf)-1<<16:]...)
-	}
-	e.cond.Broadcast()
-	return len(p), nil
-}
-
-func (e *echoWatch) mark() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return len(e.buf)
-}
-
-func (e *echoWatch) waitFor(b *testing.B, s string) { e.waitSince(b, 0, s) }
-
-// waitSince waits until s appears in what was written after mark.
-func (e *echoWatch) waitSince(b *testing.B, mark int, s string) {
-	deadline := time.AfterFunc(10*time.Second, func() {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		e.buf = append(e.buf, "\x00timeout"...)
-		if e.cond != nil {
-			e.cond.Broadcast()
-		}
-	})
-	defer deadline.Stop()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.cond == nil {
-		e.cond = sync.NewCond(&e.mu)
-	}
-	for {
-		if mark > len(e.buf) {
-			mark = 0 // trimmed
-		}
-		tail := string(e.buf[mark:])
-		if contains(tail, s) {
-			return
-		}
-		if contains(tail, "\x00timeout") {
-			b.Fatalf("no %q on the screen", s)
-		}
-		e.cond.Wait()
-	}
-}
-
-func contains(s, sub string) bool { return len(sub) > 0 && indexOf(s, sub) >= 0 }
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
-}
-
 // floodHub is a stand-in hub that answers the hello and then sends rate
 // messages a second to the lobby, reading and dropping commands.
-func floodHub(b *testing.B, rate int) (string, func()) {
+func floodHub(b testing.TB, rate int) (string, func()) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

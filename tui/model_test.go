@@ -491,7 +491,8 @@ func TestTimestampsInLocalTime(t *testing.T) {
 	h.m.loc = time.FixedZone("X", 3*3600)
 	h.connect("alice", "lobby")
 	h.ev(Event{Type: "message", Room: "lobby", Seq: 1, From: "bob", Text: "t", Time: time.Date(2026, 1, 1, 10, 5, 0, 0, time.UTC)})
-	if s := h.screen(); !strings.Contains(s, "13:05 <bob> t") {
+	h.ev(Event{Type: "message", Room: "lobby", Seq: 2, From: "bob", Text: "u", Time: h.clk.Add(-30 * time.Minute)})
+	if s := h.screen(); !strings.Contains(s, "Jan 1 13:05 <bob> t") || !strings.Contains(s, "\n19:30 <bob> u") {
 		t.Fatalf("screen:\n%s", s)
 	}
 }

@@ -160,7 +160,7 @@ func (m *Model) rows(l *line, width int) ([]string, []int) {
 	if l.rows != nil && l.rowWidth == width && l.rowGen == m.styleGen {
 		return l.rows, l.widths
 	}
-	s := m.styles.time.Render(l.time.In(m.loc).Format("15:04")) + " "
+	s := m.styles.time.Render(m.stamp(l.time)) + " "
 	text := l.text
 	if l.mention {
 		text = m.styles.mention.Render(text)
@@ -190,6 +190,18 @@ func (m *Model) rows(l *line, width int) ([]string, []int) {
 	}
 	l.rowWidth, l.rowGen = width, m.styleGen
 	return l.rows, l.widths
+}
+
+// stamp formats a line's time in local time, with the date when it is
+// not today's.
+func (m *Model) stamp(t time.Time) string {
+	t = t.In(m.loc)
+	y, mo, d := t.Date()
+	ny, nmo, nd := m.now().In(m.loc).Date()
+	if y != ny || mo != nmo || d != nd {
+		return t.Format("Jan 2 15:04")
+	}
+	return t.Format("15:04")
 }
 
 // statusLine shows the connection state, who we are and where.
