@@ -25,8 +25,8 @@ func TestChatTUIUnderTmux(t *testing.T) {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is needed (scripts/test installs it)")
 	}
-	hubAddr := freeAddr(t)
-	hub := startHub(t, hubAddr)
+	hubAddr, data := freeAddr(t), t.TempDir()
+	hub := startHub(t, hubAddr, data)
 	px := newCutProxy(t, hubAddr)
 	pane := newTmux(t, 100, 30, "chat", "--nick", "alice", "--join", "dev", px.addr())
 	pane.waitFor(t, "online at", "3:dev", "] dev")
@@ -102,17 +102,22 @@ func TestChatTUIUnderTmux(t *testing.T) {
 		t.Fatalf("an old line shown %d times after the resume:\n%s", n, screen)
 	}
 
-	// Restart the hub: alice's client comes back by itself and sends what
-	// was typed while the hub was down.
+	// Restart the hub (killed, its history on disk): alice's client comes
+	// back by itself, resumes without a gap or a double, and sends what was
+	// typed while the hub was down.
 	hub.cmd.Process.Kill()
 	hub.wait()
 	pane.waitFor(t, "disconnected")
 	pane.keys(t, "-l", "typed while the hub was down")
 	pane.keys(t, "Enter")
 	pane.waitFor(t, "typed while the hub was down [queued]")
-	startHub(t, hubAddr)
+	startHub(t, hubAddr, data)
 	pane.waitFor(t, "online at")
 	pane.waitGone(t, "[queued]", "[sending]")
+	screen = pane.capture(t)
+	if strings.Count(screen, "<bob> gap line 3") != 1 || strings.Contains(screen, "no longer held") {
+		t.Fatalf("the resume after the restart lost or doubled lines:\n%s", screen)
+	}
 	carol := dialPeer(t, hubAddr, "carol")
 	carol.join(t, "dev")
 	if !carol.historyHas("alice", "typed while the hub was down") {
@@ -132,10 +137,11 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// startHub runs `hubcat serve` on addr as a process.
-func startHub(t *testing.T, addr string) *proc {
+// startHub runs `hubcat serve` on addr as a process, keeping its history
+// in data.
+func startHub(t *testing.T, addr, data string) *proc {
 	t.Helper()
-	p := start(t, nil, "serve", "--listen", "tcp://"+addr, "--flood-rate", "0")
+	p := start(t, nil, "serve", "--listen", "tcp://"+addr, "--web", "off", "--data", data, "--flood-rate", "0")
 	p.waitLine(`msg=listening addr=`)
 	return p
 }
