@@ -8,6 +8,9 @@
 #   bench/chat.sh --systems "hubcat nats" --workloads "W2 W4"
 #   bench/chat.sh --systems "hubcat hubcat-data" --workloads "W2 W4"   # durable history's cost
 #   bench/chat.sh --repeat 3      # each run three times, interleaved; the median counts
+#   bench/chat.sh --baseline main~1 --systems "hubcat-base hubcat" --workloads W4
+#                                 # hubcat built from a git revision runs as system
+#                                 # hubcat-base, like hubcat; nothing is recorded
 #   bench/chat.sh --replot /tmp/hubcat-chat.XXXX   # table, charts and record from a past run
 #
 # Every server runs on 127.0.0.1, a fresh process per workload and system.
@@ -20,6 +23,7 @@ repeat=1
 systems="hubcat ncat nats seed"
 only=""
 out=""
+baseline=""
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
@@ -28,7 +32,8 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift ;;
     --replot) out=$2 replot=1; shift ;;
     --repeat) repeat=$2; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --baseline) baseline=$2; shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "chat.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -48,6 +53,31 @@ fi
 
 go build -o "$out/hubcat" ./cmd/hubcat
 go build -o "$out/chatplot" ./bench/chatplot
+
+# The baseline: the revision built in a temporary worktree, run as the
+# system hubcat-base (first in line unless --systems places it).
+if [ -n "$baseline" ] && [ $replot = 0 ]; then
+  src=$out/base-src
+  git worktree add -q --detach "$src" "$baseline"
+  built=0
+  (cd "$src" && go build -o "$out/hubcat-base" ./cmd/hubcat) && built=1
+  git worktree remove --force "$src"
+  [ $built = 1 ] || { echo "chat.sh: cannot build the baseline $baseline" >&2; exit 1; }
+  git rev-parse --short "$baseline^{commit}" >"$out/baseline"
+  # Run it memory-only and without the web listener, as hubcat runs,
+  # where the revision has those flags.
+  help=$("$out/hubcat-base" serve -h 2>&1 || true)
+  for flag in "--data none" "--web off"; do
+    [[ $help != *"${flag% *} "* ]] || printf '%s ' "$flag"
+  done >"$out/baseline-flags"
+fi
+if [ -n "$baseline" ] && [[ " $systems " != *" hubcat-base "* ]]; then
+  systems="hubcat-base $systems"
+fi
+if [[ " $systems " == *" hubcat-base "* ]] && [ ! -x "$out/hubcat-base" ]; then
+  echo "chat.sh: system hubcat-base needs --baseline REV" >&2
+  exit 2
+fi
 
 # Workloads: name and load generator arguments.
 if [ $quick = 1 ]; then
@@ -86,6 +116,8 @@ start() {
   case $1 in # exec, so $! is the server itself (for --pid and kill)
     hubcat) exec "$out/hubcat" serve --data none --web off --listen "tcp://127.0.0.1:$port" --flood-rate 0 --max-per-ip 0 --max-clients 0 --log-level warn ;;
     hubcat-data) exec "$out/hubcat" serve --data "$out/data-$port" --web off --listen "tcp://127.0.0.1:$port" --flood-rate 0 --max-per-ip 0 --max-clients 0 --log-level warn ;;
+    # shellcheck disable=SC2046 # the baseline's flags split into words
+    hubcat-base) exec "$out/hubcat-base" serve $(cat "$out/baseline-flags") --listen "tcp://127.0.0.1:$port" --flood-rate 0 --max-per-ip 0 --max-clients 0 --log-level warn ;;
     ncat) exec ncat -l --chat --max-conns 100000 127.0.0.1 "$port" </dev/null ;;
     nats) exec nats-server -a 127.0.0.1 -p "$port" ;;
     seed) exec python3 bench/seedchat.py "$port" ;;
@@ -107,7 +139,7 @@ stop() {
 # How the load generator talks to each system.
 flags_for() {
   case $1 in
-    hubcat|hubcat-data) echo "--greeting" ;;
+    hubcat|hubcat-data|hubcat-base) echo "--greeting" ;;
     ncat) echo "--greeting --dial-concurrency 8" ;; # ncat's listen backlog is 10
     nats) echo "--proto nats" ;;
     seed) echo "" ;;
@@ -166,11 +198,15 @@ fi
 
 [ $replot = 1 ] || cut -d' ' -f1-3 /proc/loadavg >"$out/load-end"
 charts=$out
-[ $quick = 1 ] || charts=bench
+[ $quick = 1 ] || [ -n "$baseline" ] || charts=bench
 "$out/chatplot" -dir "$out" -charts "$charts" -systems "${systems// /,}" -workloads "${names[*]}" >"$out/table.md"
 cat "$out/table.md"
 echo "summaries and logs in $out; charts in $charts" >&2
 [ $quick = 1 ] && exit 0
+if [ -n "$baseline" ]; then
+  echo "not recorded: a run against the baseline $(cat "$out/baseline" 2>/dev/null || echo "$baseline") (load average $(cat "$out/load-start") at the start, $(cat "$out/load-end") at the end)" >&2
+  exit 0
+fi
 
 # Record: replace the "## Chat" section of bench/RESULTS.md.
 section=$out/section.md
