@@ -179,14 +179,20 @@ func (m *Member) firstSight(id string) bool {
 // queueLocked queues rendered bytes, adding the outbox to fl if the push
 // claimed its writer role. Called under a room lock.
 func (m *Member) queueLocked(b []byte, fl *flushList) {
+	m.enqueueLocked(b, fl)
+	m.hub.stats.deliveries.Add(1)
+	m.hub.stats.bytesQueued.Add(uint64(len(b)))
+}
+
+// enqueueLocked is queueLocked without counting the delivery in the
+// hub's stats: a fan-out counts its deliveries once, not per member.
+func (m *Member) enqueueLocked(b []byte, fl *flushList) {
 	switch m.out.push(b) {
 	case pushFull:
 		m.cutOff(SlowConsumer)
 	case pushClaimed:
 		*fl = append(*fl, m.out)
 	}
-	m.hub.stats.deliveries.Add(1)
-	m.hub.stats.bytesQueued.Add(uint64(len(b)))
 }
 
 // pushLocked renders ev for this member alone and queues it (see

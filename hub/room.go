@@ -325,12 +325,15 @@ func (r *Room) fanOutLocked(events []Event, from *Member, fl *flushList) {
 	limit := r.hub.cfg.AnnounceLimit
 	quietPresence := presence && limit >= 0 && len(r.members) > limit
 	sawFrom := false
+	var deliveries, bytes uint64 // counted once: shared atomics per member cost more than the push
 	deliver := func(m *Member) {
 		if presence && !m.firstSight(events[0].ID) {
 			return
 		}
 		if b := r.renderFor(m, events); len(b) > 0 {
-			m.queueLocked(b, fl)
+			m.enqueueLocked(b, fl)
+			deliveries++
+			bytes += uint64(len(b))
 		}
 	}
 	talk := events[0].Kind == KindMessage || events[0].Kind == KindAction
@@ -350,6 +353,8 @@ func (r *Room) fanOutLocked(events []Event, from *Member, fl *flushList) {
 	if presence && from != nil && !sawFrom && from.allPresence.Load() {
 		deliver(from) // a member that just left still sees its own part
 	}
+	r.hub.stats.deliveries.Add(deliveries)
+	r.hub.stats.bytesQueued.Add(bytes)
 }
 
 // renderFor returns the burst as m must receive it. r.mu must be held.
