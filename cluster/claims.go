@@ -175,15 +175,16 @@ func (cl *claims) refresh() {
 	}
 }
 
-// releaseAll deletes every held key (on Close).
+// releaseAll deletes every held key (on Close), within one timeout:
+// what is left expires with its TTL.
 func (cl *claims) releaseAll() {
 	cl.mu.Lock()
 	held := cl.held
 	cl.held = map[string]claim{}
 	cl.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), cl.c.cfg.Timeout)
+	defer cancel()
 	for key, c := range held {
-		ctx, cancel := context.WithTimeout(context.Background(), cl.c.cfg.Timeout)
 		cl.c.kv.Delete(ctx, key, jetstream.LastRevision(c.rev))
-		cancel()
 	}
 }

@@ -16,7 +16,9 @@ type NodeConfig struct {
 	// derived from its route address (or a random one).
 	Name string
 	// Listen is the client address ("host:port"; port -1 picks one);
-	// "" means no client port: only the hub, in-process, connects.
+	// "" means none when the node is alone (only the hub connects,
+	// in-process) and a random loopback port when it is clustered
+	// (nats-server starts its routes only once it listens for clients).
 	Listen string
 	// ClusterListen is the route address ("host:port") other nodes
 	// connect to; "" means a single node, not clustered.
@@ -69,7 +71,10 @@ func (cfg NodeConfig) options() (*server.Options, error) {
 		StoreDir:   cfg.StoreDir,
 		NoLog:      cfg.Logger == nil,
 		NoSigs:     true,
-		DontListen: cfg.Listen == "",
+		DontListen: cfg.Listen == "" && cfg.ClusterListen == "",
+	}
+	if cfg.Listen == "" && cfg.ClusterListen != "" {
+		cfg.Listen = "127.0.0.1:-1"
 	}
 	if cfg.Listen != "" {
 		host, port, err := splitHostPort(cfg.Listen)

@@ -36,6 +36,7 @@ type serveOptions struct {
 	history         historyOptions
 	irc             ircOptions
 	web             webOptions
+	cluster         clusterOptions
 }
 
 func serveCmd(std stdio) *cobra.Command {
@@ -73,6 +74,7 @@ Logs go to stderr. SIGINT or SIGTERM tells every client, flushes and exits.`,
 	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a CPU profile (pprof) to this file until shutdown")
 	o.irc.register(f)
 	o.web.register(f)
+	o.cluster.register(f)
 	return cmd
 }
 
@@ -81,11 +83,17 @@ func runServe(ctx context.Context, std stdio, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	history, closeHistory, err := openHistory(o.history, log)
-	if err != nil {
+	if err := o.cluster.check(); err != nil {
 		return err
 	}
-	defer closeHistory()
+	var history hub.Log
+	if !o.cluster.enabled() { // in a cluster, the stream is the history
+		var closeHistory func()
+		if history, closeHistory, err = openHistory(o.history, log); err != nil {
+			return err
+		}
+		defer closeHistory()
+	}
 	listeners, err := openListeners(ctx, o, log)
 	if err != nil {
 		return err
@@ -109,7 +117,27 @@ func runServe(ctx context.Context, std stdio, o serveOptions) error {
 		defer stop()
 	}
 	o.chat.Logger = log
-	h := hub.New(hub.Config{OutboxBytes: o.outbox, Logger: log, Names: o.irc.names(), Log: history})
+	hcfg := hub.Config{OutboxBytes: o.outbox, Logger: log, Names: o.irc.names(), Log: history}
+	abandon := func(err error) error {
+		closeAll(listeners)
+		closeAll(ircListeners)
+		if webSrv != nil {
+			webSrv.ln.Close()
+		}
+		return err
+	}
+	var cl *joined
+	if o.cluster.enabled() {
+		if cl, err = o.cluster.join(ctx, hcfg.Names, log); err != nil {
+			return abandon(err)
+		}
+		defer cl.close()
+		cl.configure(&hcfg)
+	}
+	h := hub.New(hcfg)
+	if err := cl.start(ctx, h); err != nil {
+		return abandon(err)
+	}
 	srv := server.New(chat.NewServer(h, o.chat), server.Config{
 		MaxConns: o.maxClients,
 		MaxPerIP: o.maxPerIP,
