@@ -91,8 +91,8 @@ func (c Config) Validate() error {
 		return errors.New("duration must be positive")
 	case c.Window < 0 || c.Size < 0 || c.DialConcurrency < 0 || c.ConnectRate < 0:
 		return errors.New("window, size, dial concurrency and connect rate must not be negative")
-	case c.Proto != "" && c.Proto != Lines && c.Proto != NATS && c.Proto != IRC:
-		return fmt.Errorf("unknown protocol %q (want lines, nats or irc)", c.Proto)
+	case c.Proto != "" && c.Proto != Lines && c.Proto != NATS && c.Proto != IRC && c.Proto != WS:
+		return fmt.Errorf("unknown protocol %q (want lines, nats, irc or ws)", c.Proto)
 	}
 	return nil
 }

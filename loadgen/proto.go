@@ -24,6 +24,9 @@ const (
 	// IRC is the IRC client protocol: every client joins one channel and
 	// sends PRIVMSGs to it (hubcat serve --irc, ngircd, inspircd).
 	IRC Proto = "irc"
+	// WS is WebSocket with JSON messages at /ws (hubcat serve's web
+	// listener, or a broadcast server relaying each message to the others).
+	WS Proto = "ws"
 )
 
 // subject is the NATS subject every client subscribes and publishes to.
@@ -52,8 +55,10 @@ func newWire(p Proto) (wire, error) {
 		return natsWire{}, nil
 	case IRC:
 		return ircWire{}, nil
+	case WS:
+		return wsWire{}, nil
 	}
-	return nil, fmt.Errorf("unknown protocol %q (want lines, nats or irc)", p)
+	return nil, fmt.Errorf("unknown protocol %q (want lines, nats, irc or ws)", p)
 }
 
 // lineWire is the plain line chat.

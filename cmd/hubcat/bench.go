@@ -43,10 +43,13 @@ the server's CPU time and memory. --senders 0 holds idle connections and
 reports the server's memory per connection.
 
 Protocols: lines (hubcat serve, ncat --chat, any line chat; a "<name> "
-prefix is accepted), nats (all clients subscribe to one subject) and irc
-(all clients join one channel: hubcat serve --irc, ngircd, inspircd).`,
+prefix is accepted), nats (all clients subscribe to one subject), irc
+(all clients join one channel: hubcat serve --irc, ngircd, inspircd) and ws
+(WebSocket at /ws with JSON messages: hubcat serve's web listener, or a
+server relaying each message to the others).`,
 		Example: `  hubcat bench chat --addr 127.0.0.1:7000 --clients 1000 --senders 20 --rate 20 --duration 10s
   hubcat bench chat --addr 127.0.0.1:4222 --proto nats --clients 200 --senders 200 --rate 0
+  hubcat bench chat --addr 127.0.0.1:8080 --proto ws --clients 1000 --senders 20 --rate 20
   hubcat bench chat --addr 127.0.0.1:7000 --clients 10000 --senders 0 --pid 1234`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -82,7 +85,7 @@ prefix is accepted), nats (all clients subscribe to one subject) and irc
 	}
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "", "chat server address (host:port, tcp://, tls://, unix://)")
-	f.StringVar(&proto, "proto", "lines", "protocol: lines, nats or irc")
+	f.StringVar(&proto, "proto", "lines", "protocol: lines, nats, irc or ws")
 	f.IntVar(&cfg.Clients, "clients", 100, "connections to open")
 	f.BoolVar(&cfg.Greeting, "greeting", false, "lines: the server greets each client; wait for that line before counting it connected")
 	f.IntVar(&cfg.Senders, "senders", 10, "clients that send (default: up to 10); 0 holds idle connections")
