@@ -260,7 +260,8 @@ func (s *Server) roomExists(room string) bool {
 }
 
 // maxNoted bounds the creation times kept for 329; past it, those of
-// rooms that no longer exist are forgotten.
+// rooms that no longer exist are forgotten, and if that is not enough new
+// rooms are not noted (329 then says "now").
 const maxNoted = 4096
 
 // noteRoom remembers when this front end first saw room, for 329.
@@ -282,7 +283,7 @@ func (s *Server) noteRoom(room string) {
 			delete(s.created329, k)
 		}
 	}
-	if _, ok := s.created329[fold(room)]; !ok {
+	if _, ok := s.created329[fold(room)]; !ok && len(s.created329) < maxNoted {
 		s.created329[fold(room)] = time.Now()
 	}
 }
