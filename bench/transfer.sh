@@ -5,6 +5,8 @@
 #
 #   bench/transfer.sh            # 4 GiB file of random bytes
 #   SIZE_GIB=2 bench/transfer.sh # smaller
+#   BASE=81db7e0~1 bench/transfer.sh  # also hubcat built from that git ref,
+#                                     # run alternately with this tree's
 #
 # The source is a file of random bytes on disk, read warm from the page
 # cache by every tool. hubcat writes a new file to disk (as a user's
@@ -30,6 +32,12 @@ fi
 
 go build -o "$work/hubcat" ./cmd/hubcat
 go build -o "$work/xferpath" ./bench/xferpath
+base=${BASE:-}
+if [ -n "$base" ]; then
+  mkdir "$work/base"
+  git archive "$base" | tar -x -C "$work/base"
+  (cd "$work/base" && go build -o "$work/hubcat-base" ./cmd/hubcat)
+fi
 file="$work/data.bin"
 head -c "$size" /dev/urandom >"$file"
 sync
@@ -90,14 +98,27 @@ measure "Go 32 KiB read/write → splice receiver (→ discard)" \
   "$work/xferpath -listen 127.0.0.1:$port -recv splice" "$work/xferpath -connect 127.0.0.1:$port -file $file -send rw"
 measure "Go 1 MiB read/write, SHA-256 both sides (→ discard)" \
   "$work/xferpath -listen 127.0.0.1:$port -buf 1048576 -sha256" "$work/xferpath -connect 127.0.0.1:$port -file $file -send rw -buf 1048576 -sha256"
-measure "hubcat send/recv (SHA-256, → new file on disk)" \
-  "$work/hubcat recv --listen 127.0.0.1:$port --token bench $work/in" "$work/hubcat send --token bench $file 127.0.0.1:$port"
+tok=bench-token-0123456789
+hubcat_rows() { # BINARY LABEL [--tls]
+  local bin=$1 label=$2 tls=${3:-} ins=
+  [ -n "$tls" ] && ins=--insecure
+  measure "hubcat$label send/recv ${tls:+--tls }(SHA-256, → new file on disk)" \
+    "$bin recv $tls --listen 127.0.0.1:$port --token $tok $work/in" "$bin send $tls $ins --token $tok $file 127.0.0.1:$port"
+}
+[ -n "$base" ] && hubcat_rows "$work/hubcat-base" " @$base"
+hubcat_rows "$work/hubcat" ""
 measure "bare Go crypto/tls stream (→ discard)" \
   "$work/xferpath -listen 127.0.0.1:$port -tls -buf 262144" "$work/xferpath -connect 127.0.0.1:$port -file $file -tls -buf 262144"
+measure "hubcat's Noise/AES-GCM stream (→ discard)" \
+  "$work/xferpath -listen 127.0.0.1:$port -noise -buf 262144" "$work/xferpath -connect 127.0.0.1:$port -file $file -noise -buf 262144"
 measure "ncat --ssl < file (→ /dev/null)" \
   "ncat --ssl -l 127.0.0.1 $port >/dev/null" "ncat --ssl --send-only 127.0.0.1 $port < $file"
-measure "hubcat send/recv --tls (SHA-256, → new file on disk)" \
-  "$work/hubcat recv --tls --listen 127.0.0.1:$port --token bench $work/in" "$work/hubcat send --tls --insecure --token bench $file 127.0.0.1:$port"
+[ -n "$base" ] && hubcat_rows "$work/hubcat-base" " @$base" --tls
+hubcat_rows "$work/hubcat" "" --tls
+if [ -n "$base" ]; then # a second round, in the other order
+  hubcat_rows "$work/hubcat" " (2nd)"
+  hubcat_rows "$work/hubcat-base" " @$base (2nd)"
+fi
 
 # Markdown table with ratios to the anchors the issue names.
 python3 - "$size_gib" "${results[@]}" <<'PY'

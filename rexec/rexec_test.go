@@ -1,13 +1,16 @@
 package rexec
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/binary"
 	"context"
 	"io"
 	"log/slog"
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -111,3 +114,124 @@ func alive(pid string) bool {
 type blockingReader struct{}
 
 func (blockingReader) Read([]byte) (int, error) { select {} }
+
+// swapRelay sits between client and server. Client-to-server, it passes
+// the hello and the Noise message of each session, then hands each
+// encrypted record to change before forwarding it.
+func swapRelay(t *testing.T, target string, change func(session, n int, rec []byte) []byte) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for session := 0; ; session++ {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				in.Close()
+				return
+			}
+			go func() { io.Copy(in, out); in.Close() }()
+			go func() {
+				defer out.Close()
+				br := bufio.NewReader(in)
+				for range 2 { // 'H' and 'N' frames: type, u32 length, payload
+					hdr := make([]byte, 5)
+					if _, err := io.ReadFull(br, hdr); err != nil {
+						return
+					}
+					body := make([]byte, binary.BigEndian.Uint32(hdr[1:]))
+					if _, err := io.ReadFull(br, body); err != nil {
+						return
+					}
+					out.Write(append(hdr, body...))
+				}
+				for n := 0; ; n++ { // records: u16 length, ciphertext
+					hdr := make([]byte, 2)
+					if _, err := io.ReadFull(br, hdr); err != nil {
+						return
+					}
+					rec := make([]byte, 2+int(binary.BigEndian.Uint16(hdr)))
+					copy(rec, hdr)
+					if _, err := io.ReadFull(br, rec[2:]); err != nil {
+						return
+					}
+					if _, err := out.Write(change(session, n, rec)); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// A relay that passes the handshake through and then puts another
+// session's request in place of this one's gets nothing run.
+func TestRelayCannotSwapRequest(t *testing.T) {
+	const token = "k-0123456789abcdef"
+	log := filepath.Join(t.TempDir(), "ran")
+	var first []byte
+	relay := swapRelay(t, serve(t, &Server{Token: token}), func(session, n int, rec []byte) []byte {
+		switch {
+		case n != 0:
+		case session == 0:
+			first = rec
+		case session == 1:
+			return first
+		}
+		return rec
+	})
+	req := Request{Argv: []string{"sh", "-c", "echo ran >> " + log}}
+	if exit, err := runAt(t, relay, req, Options{Token: token}); err != nil || exit.Code != 0 {
+		t.Fatalf("first session: %+v %v", exit, err)
+	}
+	if _, err := runAt(t, relay, Request{Argv: []string{"df", "-h"}}, Options{Token: token}); err == nil {
+		t.Fatal("the session with a swapped request succeeded")
+	}
+	if b, _ := os.ReadFile(log); string(b) != "ran\n" {
+		t.Fatalf("the server ran the first request again: %q", b)
+	}
+}
+
+// endless is standard input that never ends, like yes(1).
+type endless struct{}
+
+func (endless) Read(b []byte) (int, error) {
+	for i := range b {
+		b[i] = 'y'
+	}
+	return len(b), nil
+}
+
+// An interrupt reaches a program that never reads the stdin flooding in.
+func TestInterruptWhileStdinBacksUp(t *testing.T) {
+	addr := serve(t, &Server{})
+	pr, pw := io.Pipe()
+	intr := make(chan struct{}, 1)
+	res := make(chan Exit, 1)
+	go func() {
+		exit, _ := runAt(t, addr, Request{Argv: []string{"sh", "-c", `trap 'exit 7' INT; echo ready; while :; do sleep 0.05; done`}},
+			Options{Stdin: endless{}, Stdout: pw, Interrupt: intr})
+		pw.Close()
+		res <- exit
+	}()
+	if line, _ := bufio.NewReader(pr).ReadString('\n'); line != "ready\n" {
+		t.Fatalf("got %q", line)
+	}
+	go io.Copy(io.Discard, pr)
+	intr <- struct{}{}
+	select {
+	case exit := <-res:
+		if exit.Code != 7 {
+			t.Fatalf("exit %+v, want the trap's 7", exit)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the interrupt never reached the program")
+	}
+}

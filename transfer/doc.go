@@ -5,21 +5,23 @@
 // independent of who dialled. [Send] and [Receive] run one session over an
 // established connection.
 //
-// # Wire protocol, version 1
+// # Wire protocol, version 2
 //
-// Everything travels in frames of package internal/frame (type byte,
-// 32-bit big-endian length, payload; at most 64 KiB here); control payloads
-// are JSON. File
-// contents travel unframed right after the frame that announces their
-// length, so the data path is a plain byte copy.
+// The connection starts with the handshake of package internal/frame
+// (proto "hubcat-transfer", roles "send" and "recv"): hellos in the clear,
+// then a Noise NNpsk0 exchange keyed by the Argon2id-stretched token, so
+// that each side proves the token without sending it and a dialer refuses
+// a listener that cannot. Everything after it, frames and file bytes
+// alike, is encrypted and authenticated by that package's records: an
+// on-path relay can neither read nor change nor swap anything. Inside that
+// stream, frames are those of internal/frame (type byte, 32-bit big-endian
+// length, payload; at most 64 KiB here) and control payloads are JSON.
+// File contents travel unframed right after the frame that announces
+// their length. A version 1 peer gets a version error from either side.
 //
-//  1. Handshake: both sides send a hello ('H': proto "hubcat-transfer",
-//     version 1, role "send" or "recv", 32-byte nonce). The dialer then
-//     sends 'P' = HMAC-SHA256(token, "hubcat-transfer|1|dialer|" ‖
-//     dialer nonce ‖ listener nonce); the listener checks it and answers
-//     with its own 'P' (side "listener"), or with an error frame. The token
-//     itself never crosses the wire, and no file byte is accepted before
-//     both proofs check out.
+//  1. Handshake, as above. A listener ([Once]) admits a few handshakes at
+//     a time per network and in all, gives each a few seconds, and slows
+//     down networks that fail to prove the token ([frame.Gate]).
 //  2. Plan: the sender sends 'T' {"files","dirs","bytes"} so both sides
 //     can show progress.
 //  3. For each entry, in walk order (a directory before its contents), the
@@ -43,8 +45,10 @@
 // next frame; the session then ends. A receiver refuses, before writing
 // anything, a path that is absolute, contains "..", is not in clean form,
 // names the partial directory, or leads through a symlink out of the
-// destination (the destination is opened as an [os.Root]), and a file
-// that exists already unless Force is set.
+// destination (the destination is opened as an [os.Root]). Unless Force
+// is set it also refuses any entry that exists already, a directory as
+// much as a file, and anything that would go into a directory this
+// session did not create: nothing that was there before is changed.
 //
 // # Partial files
 //

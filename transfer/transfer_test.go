@@ -232,3 +232,56 @@ func TestDuplicateBaseNamesRefused(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// An existing directory is an existing entry: without Force a transfer
+// of a directory of the same name is refused and the directory keeps its
+// mode, time and contents; with Force the trees merge.
+func TestExistingDirectoryLeftAlone(t *testing.T) {
+	src, dst := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(src, "photos", "new.jpg"), []byte("new"), 0o644, time.Now())
+	if err := os.Chmod(filepath.Join(src, "photos"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
+	existing := filepath.Join(dst, "photos")
+	writeFile(t, filepath.Join(existing, "mine.jpg"), []byte("mine"), 0o600, old)
+	if err := os.Chmod(existing, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(existing, old, old); err != nil {
+		t.Fatal(err)
+	}
+	s, r := transfer(t, []string{filepath.Join(src, "photos")}, dst, "t", "t", false)
+	if !errors.Is(r.err, ErrExists) || s.err == nil {
+		t.Fatalf("send: %v, recv: %v; want ErrExists", s.err, r.err)
+	}
+	fi, err := os.Stat(existing)
+	if err != nil || fi.Mode().Perm() != 0o700 || !fi.ModTime().Equal(old) {
+		t.Fatalf("existing directory changed: %v %v (want drwx------ %v), %v", fi.Mode(), fi.ModTime(), old, err)
+	}
+	assertOnly(t, existing, "mine.jpg")
+
+	s, r = transfer(t, []string{filepath.Join(src, "photos")}, dst, "t", "t", true)
+	if s.err != nil || r.err != nil {
+		t.Fatalf("with force: send %v, recv %v", s.err, r.err)
+	}
+	assertOnly(t, existing, "mine.jpg", "new.jpg")
+}
+
+// A hostile sender cannot slip a file into an existing directory by
+// naming it without sending the directory first.
+func TestFileIntoExistingDirectoryRefused(t *testing.T) {
+	dst := t.TempDir()
+	old := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
+	if err := os.Mkdir(filepath.Join(dst, "keep"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(filepath.Join(dst, "keep"), old, old)
+	rs := startRaw(t, dst)
+	rs.send(typeEntry, entry{Path: "keep/sub/f", Kind: kindFile, Size: 5, Mode: 0o644})
+	rs.refused(ErrExists)
+	assertOnly(t, filepath.Join(dst, "keep"))
+	if fi, _ := os.Stat(filepath.Join(dst, "keep")); !fi.ModTime().Equal(old) {
+		t.Fatalf("existing directory's time changed to %v", fi.ModTime())
+	}
+}

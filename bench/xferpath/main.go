@@ -1,9 +1,11 @@
 // Command xferpath measures raw loopback byte-stream paths for
 // bench/transfer.sh, the anchors hubcat's transfer is compared with: a bare
-// Go crypto/tls stream, Go's sendfile path and plain read/write loops.
+// Go crypto/tls stream, hubcat's own encrypted stream (the Noise handshake
+// and AES-GCM records of internal/frame) without files or hashing, Go's
+// sendfile path and plain read/write loops.
 //
-//	xferpath -listen 127.0.0.1:9000 [-tls] [-recv splice|rw]
-//	xferpath -connect 127.0.0.1:9000 -file F [-tls] [-send sendfile|rw] [-buf 32768]
+//	xferpath -listen 127.0.0.1:9000 [-tls|-noise] [-recv splice|rw]
+//	xferpath -connect 127.0.0.1:9000 -file F [-tls|-noise] [-send sendfile|rw] [-buf 32768]
 //
 // With -sha256 both read/write loops also hash every byte inline: what any
 // tool that verifies SHA-256 end to end pays, with no file written.
@@ -23,6 +25,7 @@ import (
 	"time"
 
 	"github.com/hubcat/hubcat/endpoint"
+	"github.com/hubcat/hubcat/internal/frame"
 )
 
 func main() {
@@ -30,6 +33,7 @@ func main() {
 	connect := flag.String("connect", "", "send to this address")
 	file := flag.String("file", "", "file to send")
 	useTLS := flag.Bool("tls", false, "wrap the stream in TLS")
+	useNoise := flag.Bool("noise", false, "secure the stream as hubcat does (token handshake, AES-GCM records)")
 	send := flag.String("send", "rw", "sender path: sendfile (io.Copy from the file) or rw (read/write loop)")
 	recv := flag.String("recv", "rw", "receiver path: splice (io.Copy into /dev/null) or rw (read loop)")
 	bufSize := flag.Int("buf", 32<<10, "read/write loop buffer size")
@@ -41,9 +45,9 @@ func main() {
 	var err error
 	switch {
 	case *listen != "":
-		err = receive(*listen, *useTLS, *recv, *bufSize)
+		err = receive(*listen, *useTLS, *useNoise, *recv, *bufSize)
 	case *connect != "":
-		err = transmit(*connect, *file, *useTLS, *send, *bufSize)
+		err = transmit(*connect, *file, *useTLS, *useNoise, *send, *bufSize)
 	default:
 		flag.Usage()
 		os.Exit(2)
@@ -57,7 +61,10 @@ func main() {
 // -sha256 is given.
 var digest io.Writer = io.Discard
 
-func receive(addr string, useTLS bool, path string, bufSize int) error {
+// benchHandshake is the handshake of the -noise stream.
+var benchHandshake = frame.HandshakeConfig{Proto: "xferpath", Version: 1, Role: "bench", Token: "bench-token-0123456789"}
+
+func receive(addr string, useTLS, useNoise bool, path string, bufSize int) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -72,6 +79,11 @@ func receive(addr string, useTLS bool, path string, bufSize int) error {
 	c, err := ln.Accept()
 	if err != nil {
 		return err
+	}
+	if useNoise {
+		if c, _, err = new(frame.Gate).Accept(c, benchHandshake); err != nil {
+			return err
+		}
 	}
 	start := time.Now()
 	var n int64
@@ -103,7 +115,7 @@ func receive(addr string, useTLS bool, path string, bufSize int) error {
 	return nil
 }
 
-func transmit(addr, file string, useTLS bool, path string, bufSize int) error {
+func transmit(addr, file string, useTLS, useNoise bool, path string, bufSize int) error {
 	f, err := os.Open(file)
 	if err != nil {
 		return err
@@ -120,6 +132,11 @@ func transmit(addr, file string, useTLS bool, path string, bufSize int) error {
 		return err
 	}
 	defer c.Close()
+	if useNoise {
+		if c, _, err = frame.Dial(c, benchHandshake); err != nil {
+			return err
+		}
+	}
 	if path == "sendfile" {
 		_, err = io.Copy(c, f)
 		return err

@@ -216,3 +216,72 @@ func TestExecPTYFollowsResize(t *testing.T) {
 	}
 	waitFor("size 40 120", true)
 }
+
+// endless is standard input that never ends, like yes(1).
+type endless struct{}
+
+func (endless) Read(b []byte) (int, error) {
+	for i := range b {
+		b[i] = "y\n"[i%2]
+	}
+	return len(b), nil
+}
+
+// waitGone waits until pid has exited, failing after d.
+func waitGone(t *testing.T, pid string, d time.Duration, what string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !gone(pid) {
+		if time.Now().After(deadline) {
+			syscall.Kill(atoi(pid), syscall.SIGKILL)
+			t.Fatalf("process %s still running %s after %s", pid, what, d)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// yes | hubcat exec ... -- sleep: the remote program never reads its
+// input, the client is killed with SIGKILL, and the server notices the
+// dead connection at once and kills the process group.
+func TestExecDeadClientKillsGroupWhileStdinBacksUp(t *testing.T) {
+	_, addr := execServer(t)
+	cmd := hubcatCmd("exec", "--token", execToken, addr, "--", "sh", "-c", "echo $$; exec sleep 60")
+	cmd.Stdin = endless{}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	pid := readLineWithin(t, bufio.NewReader(stdout))
+	if gone(pid) {
+		t.Fatalf("remote program %s not running", pid)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	// The server learns of the death from the socket's end; allow for a
+	// busy machine, the kill itself takes milliseconds.
+	waitGone(t, pid, 3*time.Second, "after its client was killed")
+}
+
+// SIGTERM to exec serve with commands running: it exits only after it
+// killed their process groups, grandchildren included.
+func TestExecServeSIGTERMKillsGroups(t *testing.T) {
+	srv, addr := execServer(t)
+	var pids []string
+	for range 2 {
+		_, out := startClient(t, "exec", "--token", execToken, addr, "--", "sh", "-c", "sleep 60 & echo $!; wait")
+		pids = append(pids, readLineWithin(t, out))
+	}
+	srv.cmd.Process.Signal(syscall.SIGTERM)
+	if code := srv.wait(); code != 0 {
+		t.Fatalf("exec serve exit %d\n%s", code, srv.stderr())
+	}
+	// SIGKILL was sent before the server exited; what remains is the
+	// kernel finishing the kill.
+	for _, pid := range pids {
+		waitGone(t, pid, time.Second, "after exec serve exited")
+	}
+}

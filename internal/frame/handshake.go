@@ -183,7 +183,7 @@ func readHello(r *Reader, c HandshakeConfig) (Hello, []byte, error) {
 	if err != nil {
 		var re *RemoteError
 		if errors.As(err, &re) {
-			return peer, nil, fmt.Errorf("the listener refused the connection: %s", Escape(re.Msg))
+			return peer, nil, fmt.Errorf("the peer refused the connection: %s", Escape(re.Msg))
 		}
 		return peer, nil, fmt.Errorf("read hello: %w", err)
 	}
