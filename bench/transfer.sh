@@ -48,10 +48,11 @@ results=()
 
 # measure NAME RECEIVER_CMD SENDER_CMD: starts the receiver, waits until the
 # port answers, runs the sender, waits for the receiver; wall time from
-# sender start to receiver exit.
+# sender start to receiver exit, and the CPU time (user + system) of both
+# sides, which a busy machine disturbs much less than the wall time.
 measure() {
   local name=$1 recv=$2 send=$3
-  bash -c "$recv" >"$work/recv.out" 2>"$work/recv.err" &
+  /usr/bin/time -f '%U %S' -o "$work/recv.time" bash -c "$recv" >"$work/recv.out" 2>"$work/recv.err" &
   local rpid=$!
   for _ in $(seq 1 200); do
     if grep -q "listening on" "$work/recv.err" 2>/dev/null || ss -ltn 2>/dev/null | grep -q ":$port "; then break; fi
@@ -59,13 +60,14 @@ measure() {
   done
   local t0 t1
   t0=$(now)
-  bash -c "$send" >"$work/send.out" 2>"$work/send.err" || { echo "bench: $name sender failed: $(cat "$work/send.err")" >&2; }
+  /usr/bin/time -f '%U %S' -o "$work/send.time" bash -c "$send" >"$work/send.out" 2>"$work/send.err" || { echo "bench: $name sender failed: $(cat "$work/send.err")" >&2; }
   wait "$rpid" || echo "bench: $name receiver failed: $(cat "$work/recv.err")" >&2
   t1=$(now)
-  local rate
+  local rate cpu
   rate=$(python3 -c "print(round($size/($t1-$t0)/1e9, 3))")
-  results+=("$name|$rate")
-  printf '%-44s %6s GB/s\n' "$name" "$rate" >&2
+  cpu=$(cat "$work/recv.time" "$work/send.time" | python3 -c "import sys; v=[float(x) for l in sys.stdin if l[:1].isdigit() for x in l.split()]; print(round(sum(v)/$size_gib, 2))")
+  results+=("$name|$rate|$cpu")
+  printf '%-44s %6s GB/s %6s CPU-s/GiB\n' "$name" "$rate" "$cpu" >&2
   rm -rf "${work:?}"/in "${work:?}"/in.file
   sync
   port=$((port + 1))
@@ -80,7 +82,7 @@ iperf_rate() {
   wait "$spid" || true
   local rate
   rate=$(python3 -c "print(round($bps/8/1e9, 3))")
-  results+=("iperf3 single stream (memory → discard)|$rate")
+  results+=("iperf3 single stream (memory → discard)|$rate|")
   printf '%-44s %6s GB/s\n' "iperf3 single stream" "$rate" >&2
   port=$((port + 1))
 }
@@ -120,18 +122,31 @@ if [ -n "$base" ]; then # a second round, in the other order
   hubcat_rows "$work/hubcat-base" " @$base (2nd)"
 fi
 
-# Markdown table with ratios to the anchors the issue names.
+# Markdown table with ratios to the anchors the issue names, and with BASE
+# set, this tree's hubcat against the base's, by wall time and CPU time.
 python3 - "$size_gib" "${results[@]}" <<'PY'
-import sys
+import re, sys
 gib, rows = sys.argv[1], [r.split("|") for r in sys.argv[2:]]
-rate = {name: float(v) for name, v in rows}
+rate = {name: float(v) for name, v, _ in rows}
 def find(prefix):
     return next(v for k, v in rate.items() if k.startswith(prefix))
 iperf, gotls = find("iperf3"), find("bare Go crypto/tls")
 print(f"{gib} GiB file of random bytes over 127.0.0.1, one run:\n")
-print("| path | GB/s | × iperf3 | × Go TLS |")
-print("|---|---:|---:|---:|")
-for name, v in rows:
+print("| path | GB/s | × iperf3 | × Go TLS | CPU-s/GiB (both sides) |")
+print("|---|---:|---:|---:|---:|")
+for name, v, cpu in rows:
     v = float(v)
-    print(f"| {name} | {v:.2f} | {v/iperf:.2f} | {v/gotls:.2f} |")
+    print(f"| {name} | {v:.2f} | {v/iperf:.2f} | {v/gotls:.2f} | {cpu} |")
+base = {}
+for name, v, cpu in rows:
+    m = re.match(r"hubcat( @\S+)?( \(2nd\))? send/recv (--tls )?", name)
+    if m:
+        base.setdefault((bool(m[1]), bool(m[3])), []).append((float(v), float(cpu)))
+for tls in (False, True):
+    old, new = base.get((True, tls)), base.get((False, tls))
+    if old and new:
+        o = [sum(x[i] for x in old) / len(old) for i in (0, 1)]
+        n = [sum(x[i] for x in new) / len(new) for i in (0, 1)]
+        print(f"\nhubcat{' --tls' if tls else ''} after/before: {n[0]/o[0]:.2f}× the rate, {n[1]/o[1]:.2f}× the CPU per GiB (mean of {len(new)} and {len(old)} runs)", end="")
+print(f"\nhubcat's Noise stream / bare Go TLS: {find('hubcat' + chr(39) + 's Noise')/gotls:.2f}×")
 PY

@@ -3,8 +3,8 @@ package rexec
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"context"
+	"encoding/binary"
 	"io"
 	"log/slog"
 	"net"
