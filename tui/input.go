@@ -338,8 +338,9 @@ func (m *Model) names() []string {
 // top asks the hub for older history.
 func (m *Model) scrollBy(d int) {
 	w := m.cur()
-	w.scroll = min(max(w.scroll+d, 0), max(len(w.lines)-m.paneHeight()+1, 0))
-	if d > 0 && w.scroll+m.paneHeight() >= len(w.lines) {
+	top := m.maxScroll(w)
+	w.scroll = min(max(w.scroll+d, 0), top)
+	if d > 0 && w.scroll == top {
 		m.loadOlder(w)
 	}
 }

@@ -132,10 +132,12 @@ func NewModel(link Link, cfg Config) *Model {
 	m.styles = newStyles(cfg.NoColor, m.dark)
 	m.input = textinput.New()
 	m.input.Prompt = "> "
+	m.input.Placeholder = "type a message, or /help"
 	m.input.SetVirtualCursor(false)
 	m.input.KeyMap.AcceptSuggestion = key.NewBinding()
 	m.input.KeyMap.NextSuggestion = key.NewBinding()
 	m.input.KeyMap.PrevSuggestion = key.NewBinding()
+	m.input.SetStyles(m.styles.input)
 	m.input.Focus()
 	hubTab := newWindow("hub")
 	hubTab.server = true
@@ -206,6 +208,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.BackgroundColorMsg:
 		m.dark = msg.IsDark()
 		m.styles = newStyles(m.cfg.NoColor, m.dark)
+		m.input.SetStyles(m.styles.input)
 		m.styleGen++
 	case tea.KeyPressMsg:
 		return m.key(msg)

@@ -469,7 +469,7 @@ func TestNoColor(t *testing.T) {
 		if colour == noColor {
 			t.Fatalf("NoColor %v: colour escapes %v", noColor, colour)
 		}
-		if !strings.Contains(ansi.Strip(v), "<bob> hi alice") {
+		if !strings.Contains(ansi.Strip(v), "<bob> hi alice") || !strings.Contains(v, "│") {
 			t.Fatalf("NoColor %v: text missing", noColor)
 		}
 	}
@@ -511,5 +511,25 @@ func TestPartClosesTabForGood(t *testing.T) {
 	h.ev(msgEv("dev", 2, "bob", "later"))
 	if h.m.room("dev") != nil || h.m.cur().name != "lobby" {
 		t.Fatalf("dev reopened or wrong tab %q", h.m.cur().name)
+	}
+}
+
+func TestScrollReachesTheOldestWrappedLine(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.connect("alice", "lobby")
+	h.send(tea.WindowSizeMsg{Width: 40, Height: 12})
+	for i := 1; i <= 30; i++ {
+		h.ev(msgEv("lobby", uint64(i), "bob", fmt.Sprintf("line %d is long enough to wrap onto a second and third row", i)))
+	}
+	for range 20 {
+		h.press(tea.KeyPgUp, 0)
+	}
+	rows := strings.Split(h.screen(), "\n")
+	if !strings.Contains(rows[1], "<bob> line 1 is") {
+		t.Fatalf("the oldest line is not at the top:\n%s", h.screen())
+	}
+	h.press(tea.KeyPgDown, 0)
+	if strings.Contains(h.screen(), "<bob> line 1 is") {
+		t.Fatalf("one page down did not move:\n%s", h.screen())
 	}
 }

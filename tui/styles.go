@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"strings"
 
+	"charm.land/bubbles/v2/textinput"
 	"charm.land/lipgloss/v2"
 )
 
@@ -31,15 +32,16 @@ type styles struct {
 	tabUnread, tabMention          lipgloss.Style
 	status, statusBad, statusWarn  lipgloss.Style
 	members, divider               lipgloss.Style
+	input                          textinput.Styles
 }
 
 // newStyles returns the styles for a dark or light background; with
 // noColor (NO_COLOR set) they use only bold, faint, underline and reverse.
 func newStyles(noColor, dark bool) styles {
 	s := styles{noColor: noColor, named: map[string]string{}}
-	defer func() { s.bar = s.divider.Render("│") }()
 	base := lipgloss.NewStyle()
 	if noColor {
+		s.input.Focused = textinput.StyleState{Placeholder: base.Faint(true), Prompt: base.Bold(true)}
 		s.time = base.Faint(true)
 		s.system = base.Faint(true)
 		s.errText = base.Bold(true)
@@ -54,6 +56,7 @@ func newStyles(noColor, dark bool) styles {
 		s.statusWarn = base.Reverse(true)
 		s.members = base
 		s.divider = base.Faint(true)
+		s.bar = s.divider.Render("│")
 		return s
 	}
 	pick := lipgloss.LightDark(dark)
@@ -84,6 +87,9 @@ func newStyles(noColor, dark bool) styles {
 	s.statusWarn = base.Foreground(yellow).Background(barBg)
 	s.members = base
 	s.divider = base.Foreground(grey)
+	s.bar = s.divider.Render("│")
+	s.input = textinput.DefaultStyles(dark)
+	s.input.Focused.Prompt = base.Foreground(accent).Bold(true)
 	return s
 }
 

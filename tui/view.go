@@ -85,28 +85,16 @@ func (m *Model) tabBar() string {
 func (m *Model) pane(b *strings.Builder) {
 	w := m.cur()
 	h := m.paneHeight()
-	mw := m.memberWidth()
-	pw := m.width
-	if mw > 0 {
-		pw = m.width - mw - 1
-	}
-	rows := make([]string, 0, h)
-	widths := make([]int, 0, h)
-	end := len(w.lines) - w.scroll
-	for i := end - 1; i >= 0 && len(rows) < h; i-- {
-		lr, lw := m.rows(w.lines[i], pw)
-		for j := len(lr) - 1; j >= 0 && len(rows) < h; j-- {
-			rows, widths = append(rows, lr[j]), append(widths, lw[j])
-		}
-	}
-	if w.scroll > 0 && len(rows) > 0 {
-		rows[0] = m.styles.statusWarn.Render(fitWidth(fmt.Sprintf(" -- %d more below (ctrl+end) -- ", w.scroll), pw))
-		widths[0] = pw
+	mw, pw := m.memberWidth(), m.paneWidth()
+	rows, widths, hidden := m.visibleRows(w, h, pw)
+	if hidden > 0 && len(rows) > 0 {
+		rows[len(rows)-1] = m.styles.statusWarn.Render(fitWidth(fmt.Sprintf(" -- %d more below (ctrl+end) -- ", hidden), pw))
+		widths[len(rows)-1] = pw
 	}
 	members := m.memberRows(w, h, mw)
 	for r := 0; r < h; r++ {
 		row, width := "", 0
-		if k := h - 1 - r; k < len(rows) {
+		if k := r - (h - len(rows)); k >= 0 {
 			row, width = rows[k], widths[k]
 		}
 		b.WriteString(row)
@@ -117,6 +105,61 @@ func (m *Model) pane(b *strings.Builder) {
 		}
 		b.WriteByte('\n')
 	}
+}
+
+// visibleRows picks the rows of the pane, top to bottom: the lines above
+// the scroll position, newest at the bottom; scrolled up to the oldest
+// line, the pane starts with it and fills with the lines below. hidden
+// counts the lines below the pane.
+func (m *Model) visibleRows(w *window, h, width int) (rows []string, widths []int, hidden int) {
+	end := len(w.lines) - w.scroll
+	start := end
+	n := 0
+	for start > 0 && n < h {
+		start--
+		lr, _ := m.rows(w.lines[start], width)
+		n += len(lr)
+	}
+	below := false
+	for end < len(w.lines) && n < h {
+		lr, _ := m.rows(w.lines[end], width)
+		n += len(lr)
+		end++
+		below = true
+	}
+	for i := start; i < end; i++ {
+		lr, lw := m.rows(w.lines[i], width)
+		rows, widths = append(rows, lr...), append(widths, lw...)
+	}
+	switch {
+	case len(rows) <= h:
+	case below || (start == 0 && w.scroll > 0): // scrolled to the top: the last line is cut
+		rows, widths = rows[:h], widths[:h]
+	default: // the top line is cut
+		rows, widths = rows[len(rows)-h:], widths[len(widths)-h:]
+	}
+	return rows, widths, len(w.lines) - end
+}
+
+// paneWidth is the width of the message pane.
+func (m *Model) paneWidth() int {
+	if mw := m.memberWidth(); mw > 0 {
+		return m.width - mw - 1
+	}
+	return m.width
+}
+
+// maxScroll is the scroll position that shows the oldest line at the top
+// of the pane: scrolling further shows nothing new.
+func (m *Model) maxScroll(w *window) int {
+	h, width := m.paneHeight(), m.paneWidth()
+	n, k := 0, 0
+	for k < len(w.lines) && n < h {
+		lr, _ := m.rows(w.lines[k], width)
+		n += len(lr)
+		k++
+	}
+	return len(w.lines) - k
 }
 
 // memberRows renders the member list, one row each.
