@@ -47,20 +47,25 @@ func (c *Cluster) Claim(folded, holder string) error {
 	}
 	ctx, cancel := c.ctx()
 	defer cancel()
-	key := escapeToken(folded)
-	if c.claims.addRef(key, holder) {
+	return c.claims.take(ctx, escapeToken(folded), holder)
+}
+
+// take claims key for holder (see Claim).
+func (cl *claims) take(ctx context.Context, key, holder string) error {
+	if cl.addRef(key, holder) {
 		return nil
 	}
+	kv := cl.c.kv
 	for try := 0; try < 3; try++ {
-		rev, err := c.kv.Create(ctx, key, []byte(holder))
+		rev, err := kv.Create(ctx, key, []byte(holder))
 		if err == nil {
-			c.claims.keep(key, holder, rev)
+			cl.keep(key, holder, rev)
 			return nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyExists) {
 			return unavailable(err)
 		}
-		e, err := c.kv.Get(ctx, key)
+		e, err := kv.Get(ctx, key)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			continue // released or expired meanwhile: try again
 		}
@@ -70,7 +75,7 @@ func (c *Cluster) Claim(folded, holder string) error {
 		if string(e.Value()) != holder {
 			return hub.ErrNameTaken
 		}
-		c.claims.keep(key, holder, e.Revision())
+		cl.keep(key, holder, e.Revision())
 		return nil
 	}
 	return hub.ErrNameTaken

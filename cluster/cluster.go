@@ -95,9 +95,10 @@ type Cluster struct {
 	names  string // stream name
 	closed atomic.Bool
 
-	seq    sequencer
-	claims claims
-	feed   *feed
+	seq      sequencer
+	claims   claims
+	presence presence
+	feed     *feed
 
 	statusMu sync.Mutex // serialises OnStatus calls
 	wg       sync.WaitGroup
@@ -126,7 +127,13 @@ func Dial(ctx context.Context, cfg Config) (*Cluster, error) {
 	}
 	c.seq.init(c)
 	c.claims.init(c)
+	c.presence = presence{c: c, hubs: map[string]map[string]map[string]member{}}
+	if err := c.claims.take(ctx, hubKey(cfg.HubID), cfg.HubID); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("cluster: hub id %s: %w", cfg.HubID, err)
+	}
 	c.wg.Go(c.claims.refreshLoop)
+	c.wg.Go(c.presence.reapLoop)
 	return c, nil
 }
 

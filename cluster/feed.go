@@ -68,6 +68,7 @@ func (f *feed) receive(m jetstream.Msg) {
 		f.c.log.Error("skipping undecodable event", "err", err)
 		return
 	}
+	f.c.presence.track(&ev)
 	f.mu.Lock()
 	f.buf = append(f.buf, ev)
 	f.mu.Unlock()

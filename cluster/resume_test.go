@@ -29,6 +29,15 @@ func (c *jclient) sayAll(room string, from, n int) []string {
 	return out
 }
 
+// who returns the members of room as c's hub lists them.
+func (c *jclient) who(room string) []any {
+	c.t.Helper()
+	id := c.cmd(map[string]any{"cmd": "who", "room": room})
+	ev := c.next(func(ev map[string]any) bool { return ev["client_id"] == id })
+	members, _ := ev["members"].([]any)
+	return members
+}
+
 // messages reads n message events of room, returning their IDs and the
 // last seq.
 func (c *jclient) messages(room string, n int) (ids []string, last uint64) {
@@ -49,12 +58,20 @@ func TestHubKilledClientResumes(t *testing.T) {
 	cfg := cluster.Config{ClaimTTL: 2 * time.Second}
 	h0, h1 := startHub(t, nats, 0, cfg), startHub(t, nats, 1, cfg)
 	alice, bob := connect(t, h0, "alice"), connect(t, h1, "bob")
-	alice.joinRooms("dev")
 	bob.joinRooms("dev")
+	alice.joinRooms("dev")
+	waitUntil(t, "alice in bob's room", func() bool {
+		time.Sleep(250 * time.Millisecond) // who is rate-limited
+		return fmt.Sprint(bob.who("dev")) == "[alice bob]"
+	})
 	sent := bob.sayAll("dev", 0, 10)
 	got, last := alice.messages("dev", 10)
 	h0.kill()
 	sent = append(sent, bob.sayAll("dev", 10, 10)...)
+	waitUntil(t, "alice gone from bob's room", func() bool { // the dead hub's members are seen to leave
+		time.Sleep(250 * time.Millisecond) // who is rate-limited
+		return fmt.Sprint(bob.who("dev")) == "[bob]"
+	})
 
 	alice = connect(t, h1, "")
 	id := alice.cmd(map[string]any{"cmd": "join", "room": "dev", "after": last})
