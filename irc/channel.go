@@ -31,6 +31,10 @@ func (cl *client) cmdJoin(msg *ircmsg.Message) {
 			cl.rb.numeric(errNoSuchChannel, ch, "No such channel")
 			continue
 		}
+		if len(cl.rooms()) >= maxChans && !cl.inRoom(room) {
+			cl.rb.numeric(errTooManyChannels, ch, "You have joined too many channels")
+			continue
+		}
 		cl.flush() // what came before goes before the JOIN
 		name, names, already, err := cl.join(room)
 		switch {

@@ -1,6 +1,7 @@
 package irc_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -95,4 +96,29 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestChannelLimit(t *testing.T) {
+	tn := start(t, irc.Config{})
+	a := tn.register("alice")
+	var chans []string
+	for i := range 101 {
+		chans = append(chans, "#c"+strconv.Itoa(i))
+	}
+	a.send("JOIN " + strings.Join(chans, ","))
+	for m := a.read(); m.Command != "405"; m = a.read() {
+		if m.Command == "JOIN" && m.Param(0) == "#c100" {
+			t.Fatal("joined a 101st channel")
+		}
+	}
+	a.send("LIST")
+	n := 0
+	for m := a.skipUntil("321"); m.Command != "323"; m = a.read() {
+		if m.Command == "322" {
+			n++
+		}
+	}
+	if n != 100 {
+		t.Fatalf("in %d channels, want 100", n)
+	}
 }

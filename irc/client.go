@@ -103,6 +103,10 @@ func (cl *client) readLoop(ctx context.Context) hub.CloseReason {
 			cl.flush()
 			continue
 		case err != nil && isTimeout(err) && ctx.Err() == nil:
+			if !cl.registered.Load() {
+				cl.queue(cl.rb.errorLine("Registration timed out"))
+				return hub.IdleTimeout
+			}
 			if pinged {
 				cl.queue(cl.rb.errorLine("Ping timeout: " + cfg.PingTimeout.String()))
 				return hub.IdleTimeout

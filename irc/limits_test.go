@@ -91,9 +91,11 @@ func TestBadInput(t *testing.T) {
 	a.expect("JOIN", "#x")
 	b.send("PRIVMSG #x :nul\x00here")
 	b.expect("NOTICE", "bob")
-	b.send("PRIVMSG #x :bad \xff utf8 \x1b[31mred")
+	b.send("PRIVMSG #x :bad \xff utf8")
+	b.expect("FAIL", "PRIVMSG", "INVALID_UTF8") // UTF8ONLY: refused, not relayed
+	b.send("PRIVMSG #x :\x02bold\x02 \x1b[31mred")
 	m := a.expect("PRIVMSG", "#x")
-	if m.Param(1) != "bad \ufffd utf8 [31mred" {
+	if m.Param(1) != "bold [31mred" {
 		t.Fatalf("got %q", m.Param(1))
 	}
 	b.send("PING still")

@@ -3,6 +3,7 @@ package irc
 import (
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hubcat/hubcat/hub"
 	"github.com/hubcat/hubcat/irc/ircmsg"
@@ -29,6 +30,12 @@ func (cl *client) message(msg *ircmsg.Message, notice bool) {
 	case len(msg.Params) == 1 || msg.Params[1] == "":
 		if !notice {
 			cl.rb.numeric(errNoTextToSend, "No text to send")
+		}
+		return
+	}
+	if !utf8.ValidString(msg.Params[1]) { // UTF8ONLY: never relayed, modified or not
+		if !notice {
+			cl.rb.line("FAIL", msg.Command, "INVALID_UTF8", "Message rejected, your message contained invalid UTF-8")
 		}
 		return
 	}
@@ -114,7 +121,7 @@ type burst struct {
 // into the burst, and reports whether it did. Anything else, and messages
 // that need an echo, take the usual path.
 func (cl *client) addToBurst(msg *ircmsg.Message) bool {
-	if msg.Command != "PRIVMSG" && msg.Command != "NOTICE" || len(msg.Params) < 2 || msg.Params[1] == "" ||
+	if msg.Command != "PRIVMSG" && msg.Command != "NOTICE" || len(msg.Params) < 2 || msg.Params[1] == "" || !utf8.ValidString(msg.Params[1]) ||
 		!cl.registered.Load() || cl.caps&capEchoMessage != 0 || strings.IndexByte(msg.Params[0], ',') >= 0 {
 		return false
 	}

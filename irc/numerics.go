@@ -50,6 +50,7 @@ const (
 	errWasNoSuchNick    = "406"
 	errNoRecipient      = "411"
 	errNoTextToSend     = "412"
+	errTooManyChannels  = "405"
 	errInputTooLong     = "417"
 	errUnknownCommand   = "421"
 	errNoMotd           = "422"

@@ -15,6 +15,7 @@ const (
 	nickLen    = 32
 	channelLen = nickLen + 1 // '#' and a room name
 	awayLen    = 200
+	maxChans   = 100 // channels one client may be in
 )
 
 // cmdPass accepts a password before registration. The hub has no server
@@ -124,7 +125,7 @@ func isupport(cfg Config) []string {
 	return []string{
 		"AWAYLEN=" + strconv.Itoa(awayLen),
 		"CASEMAPPING=rfc1459",
-		"CHANLIMIT=#:",
+		"CHANLIMIT=#:" + strconv.Itoa(maxChans),
 		"CHANMODES=b,,,n",
 		"CHANNELLEN=" + strconv.Itoa(channelLen),
 		"CHANTYPES=#",

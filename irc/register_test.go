@@ -160,6 +160,16 @@ func TestQuit(t *testing.T) {
 	}
 }
 
+// A client that does not register in time is dropped.
+func TestRegistrationTimeout(t *testing.T) {
+	tn := start(t, irc.Config{PingInterval: 100 * time.Millisecond})
+	c := tn.dial()
+	c.send("NICK slow")
+	if rest := c.expectClosed(); rest != ":irc.test ERROR :Registration timed out\r\n" {
+		t.Fatalf("got %q", rest)
+	}
+}
+
 // A silent client is pinged, and dropped with ERROR if it does not answer.
 func TestIdlePing(t *testing.T) {
 	tn := start(t, irc.Config{PingInterval: 100 * time.Millisecond, PingTimeout: 100 * time.Millisecond})

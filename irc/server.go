@@ -27,7 +27,7 @@ type Config struct {
 	// (clients get 422).
 	MOTD []string
 	// PingInterval is how long a client may stay silent before the server
-	// pings it; zero means 90s.
+	// pings it, and how long it has to register; zero means 90s.
 	PingInterval time.Duration
 	// PingTimeout is how long a pinged client has to answer before it is
 	// dropped with ERROR; zero means 60s.
