@@ -124,19 +124,26 @@ func (wh *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	defer wh.conns.Done()
-	cw := &corkingWriter{ResponseWriter: w}
-	ws, err := websocket.Accept(cw, r, &websocket.AcceptOptions{
+	hj := &hijacked{ResponseWriter: w}
+	ws, err := websocket.Accept(hj, r, &websocket.AcceptOptions{
 		OriginPatterns:  wh.cfg.Origins,
 		CompressionMode: websocket.CompressionDisabled,
 	})
 	if err != nil {
+		wh.conns.Done()
 		wh.refused.Inc()
 		wh.log.Info("websocket refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
 		return
 	}
 	wh.accepted.Inc()
-	c := newMsgConn(ws, cw.conn)
+	// A goroutine of its own, with a small stack, serves the client; the
+	// HTTP server's goroutine, deep in its stack, ends here.
+	go wh.serveConn(newMsgConn(ws, hj), ws)
+}
+
+// serveConn runs the chat front end on one WebSocket until it ends.
+func (wh *Handler) serveConn(c *msgConn, ws *websocket.Conn) {
+	defer wh.conns.Done()
 	stopPings := keepalive(ws, wh.cfg.PingInterval)
 	wh.chat.ServeConn(wh.ctx, c)
 	stopPings()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -19,8 +20,16 @@ import (
 // msgConn adapts a WebSocket to the net.Conn a line front end reads and
 // writes: each message received reads as one line (its text followed by
 // '\n'; newlines inside a message read as spaces), and each '\n'-terminated
-// line written goes out as one text message without the newline. The lines
-// of one Write are framed into one buffer and sent with one system call.
+// line written goes out as one text message without the newline.
+//
+// One Read returns every message already buffered, so that a burst of
+// messages reaches the front end as a burst of lines (which it hands to
+// the hub at once). One Write frames all its lines into one buffer and
+// sends it with one system call: data frames from a server are unmasked
+// and simple, so msgConn writes them itself, under the socket's write
+// deadline, and leaves the handshake, reading, control frames (pings,
+// close) to the WebSocket library. Both write whole frames in one call on
+// the socket, so their frames never interleave.
 //
 // Caveats, as for websocket.NetConn:
 //   - the read limit is off: messages stream through Read, so the line
@@ -32,7 +41,8 @@ import (
 // Read is called by one goroutine at a time, Write likewise.
 type msgConn struct {
 	ws  *websocket.Conn
-	raw *corkConn
+	raw net.Conn      // the hijacked connection under ws
+	br  *bufio.Reader // what ws reads from: its Buffered input is not yet read
 
 	readCtx    context.Context
 	readCancel context.CancelFunc
@@ -41,53 +51,65 @@ type msgConn struct {
 	msg        io.Reader // the message being read, nil between messages
 	eol        bool      // the newline ending the last message is still owed
 
+	closing   atomic.Bool // Close was called: write no more data frames
 	closeOnce sync.Once
 	closed    chan struct{} // closed when the close handshake has ended
 }
 
-func newMsgConn(ws *websocket.Conn, raw *corkConn) *msgConn {
+func newMsgConn(ws *websocket.Conn, h *hijacked) *msgConn {
 	ws.SetReadLimit(-1)
-	c := &msgConn{ws: ws, raw: raw, closed: make(chan struct{})}
+	c := &msgConn{ws: ws, raw: h.conn, br: h.br, closed: make(chan struct{})}
 	c.readCtx, c.readCancel = context.WithCancel(context.Background())
 	return c
 }
 
-// Read implements net.Conn.
+// Read implements net.Conn: it returns the rest of the message being read
+// and then, while p has room and more input is buffered, further messages.
 func (c *msgConn) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	if c.eol {
+	n := 0
+	if c.eol && len(p) > 0 {
 		c.eol = false
 		p[0] = '\n'
-		return 1, nil
+		n = 1
 	}
-	for {
+	for n < len(p) {
 		if c.msg == nil {
+			if n > 0 && c.br.Buffered() == 0 {
+				return n, nil // nothing more at hand
+			}
 			_, r, err := c.ws.Reader(c.readCtx)
 			if err != nil {
+				if n > 0 {
+					return n, nil // the error comes again on the next call
+				}
 				return 0, c.readErr(err)
 			}
 			c.msg = r
 		}
-		n, err := c.msg.Read(p)
-		flatten(p[:n])
+		m, err := c.msg.Read(p[n:])
+		flatten(p[n : n+m])
+		n += m
 		if errors.Is(err, io.EOF) {
 			c.msg = nil
-			if n < len(p) {
-				p[n] = '\n'
-				return n + 1, nil
+			if n == len(p) {
+				c.eol = true
+				return n, nil
 			}
-			c.eol = true
-			return n, nil
+			p[n] = '\n'
+			n++
+			continue
 		}
 		if err != nil {
-			return n, c.readErr(err)
+			if n > 0 {
+				return n, nil
+			}
+			return 0, c.readErr(err)
 		}
-		if n > 0 {
-			return n, nil
+		if m > 0 && c.msg != nil && c.br.Buffered() == 0 {
+			return n, nil // the message goes on, but not yet
 		}
 	}
+	return n, nil
 }
 
 // flatten turns the line breaks inside a message into spaces, so that one
@@ -115,27 +137,52 @@ func (c *msgConn) readErr(err error) error {
 	return err
 }
 
-// Write implements net.Conn: each line of b becomes one text message, and
+// Write implements net.Conn: each line of b becomes one text frame, and
 // all of them leave in one write to the socket.
 func (c *msgConn) Write(b []byte) (int, error) {
-	c.raw.cork()
-	rest := b
-	var err error
-	for len(rest) > 0 && err == nil {
-		i := bytes.IndexByte(rest, '\n')
-		if i < 0 {
-			i = len(rest)
-		}
-		err = c.ws.Write(context.Background(), websocket.MessageText, rest[:i])
-		rest = rest[min(i+1, len(rest)):]
+	if c.closing.Load() {
+		return 0, net.ErrClosed
 	}
-	if uerr := c.raw.uncork(); err == nil {
-		err = uerr
+	buf := frameBufs.Get().(*[]byte)
+	out := appendFrames((*buf)[:0], b)
+	_, err := c.raw.Write(out)
+	if cap(out) <= 64<<10 {
+		*buf = out[:0]
+		frameBufs.Put(buf)
 	}
 	if err != nil {
-		return len(b) - len(rest), err
+		return 0, err
 	}
 	return len(b), nil
+}
+
+var frameBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// appendFrames appends each '\n'-terminated line of b (the last may lack
+// its newline) as one final, unmasked text frame.
+func appendFrames(out, b []byte) []byte {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		line := b
+		if i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		out = append(out, 0x81) // FIN, text
+		switch n := len(line); {
+		case n < 126:
+			out = append(out, byte(n))
+		case n < 1<<16:
+			out = append(out, 126)
+			out = binary.BigEndian.AppendUint16(out, uint16(n))
+		default:
+			out = append(out, 127)
+			out = binary.BigEndian.AppendUint64(out, uint64(n))
+		}
+		out = append(out, line...)
+	}
+	return out
 }
 
 // Close starts the close handshake and returns at once: the hub calls
@@ -143,6 +190,7 @@ func (c *msgConn) Write(b []byte) (int, error) {
 // socket is closed within a second whatever the peer does.
 func (c *msgConn) Close() error {
 	c.closeOnce.Do(func() {
+		c.closing.Store(true)
 		c.readCancel()
 		if t := c.readTimer.Load(); t != nil {
 			t.Stop()
@@ -185,70 +233,28 @@ func (c *msgConn) SetReadDeadline(t time.Time) error {
 	return nil
 }
 
-// SetWriteDeadline implements net.Conn: it bounds the socket writes.
+// SetWriteDeadline implements net.Conn: it bounds the socket writes (data
+// frames as well as the library's control frames).
 func (c *msgConn) SetWriteDeadline(t time.Time) error { return c.raw.SetWriteDeadline(t) }
 
-// corkConn is the hijacked connection under a WebSocket. While corked, it
-// collects what the WebSocket library writes, frame by frame; uncork sends
-// it all in one write.
-type corkConn struct {
-	net.Conn
-	mu     sync.Mutex
-	corked bool
-	buf    *[]byte
-}
-
-var corkBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-// Write implements net.Conn.
-func (c *corkConn) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	if c.corked {
-		*c.buf = append(*c.buf, p...)
-		c.mu.Unlock()
-		return len(p), nil
-	}
-	c.mu.Unlock()
-	return c.Conn.Write(p)
-}
-
-func (c *corkConn) cork() {
-	c.mu.Lock()
-	c.corked = true
-	c.buf = corkBufs.Get().(*[]byte)
-	c.mu.Unlock()
-}
-
-func (c *corkConn) uncork() error {
-	c.mu.Lock()
-	c.corked = false
-	buf := c.buf
-	c.buf = nil
-	c.mu.Unlock()
-	_, err := c.Conn.Write(*buf)
-	if cap(*buf) <= 64<<10 {
-		*buf = (*buf)[:0]
-		corkBufs.Put(buf)
-	}
-	return err
-}
-
-// corkingWriter hands the WebSocket library a corkConn when it hijacks
-// the HTTP connection.
-type corkingWriter struct {
+// hijacked records the connection and reader that the WebSocket library
+// takes over from the HTTP server.
+type hijacked struct {
 	http.ResponseWriter
-	conn *corkConn
+	conn net.Conn
+	br   *bufio.Reader
 }
 
 // Unwrap lets http.ResponseController reach the wrapped writer.
-func (w *corkingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (h *hijacked) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // Hijack implements http.Hijacker.
-func (w *corkingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	nc, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+func (h *hijacked) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
 	}
-	w.conn = &corkConn{Conn: nc}
-	return w.conn, bufio.NewReadWriter(brw.Reader, bufio.NewWriterSize(w.conn, 512)), nil
+	h.conn, h.br = nc, brw.Reader
+	// The library writes only control frames: a small buffer does.
+	return nc, bufio.NewReadWriter(brw.Reader, bufio.NewWriterSize(nc, 256)), nil
 }
