@@ -20,6 +20,20 @@
 //     holder. Create is the atomic claim; the owning hub refreshes its
 //     keys and the bucket's TTL frees the names of a hub that died.
 //
+// # Presence
+//
+// Joins, leaves and renames flow through the stream like messages, so
+// each hub keeps, per room, the roster of the other hubs' members from
+// them: /who lists local members and the remote members whose joins the
+// hub has applied since its room came to be (a hub that starts later
+// than a member joined does not list that member until it speaks up by
+// joining again). Each hub holds a live key in the name bucket, refreshed
+// with its names; when a hub dies its key expires after
+// Config.ClaimTTL, and the hubs that saw its members join order leave
+// events for them (reason "connection lost"), with IDs derived from the
+// joins so that several hubs reaping at once store each leave once.
+// Hub IDs must be unique in the cluster.
+//
 // # When NATS is unreachable
 //
 // The connection never buffers while it is down: [Cluster.Order] fails

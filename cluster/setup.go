@@ -46,12 +46,13 @@ func (c *Cluster) setup(ctx context.Context) error {
 }
 
 // retryUntilReady runs f until it succeeds or ctx ends, each try bounded
-// by the request timeout. A JetStream cluster still electing its meta
-// leader answers with errors for a few seconds after it starts.
+// by the request timeout (2s at most). A JetStream cluster still
+// electing its meta leader answers late or not at all for a few seconds
+// after it starts.
 func retryUntilReady(ctx context.Context, c *Cluster, f func(context.Context) error) error {
 	var last error
 	for {
-		tctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+		tctx, cancel := context.WithTimeout(ctx, min(c.cfg.Timeout, 2*time.Second))
 		err := f(tctx)
 		cancel()
 		if err == nil {

@@ -128,7 +128,7 @@ func runServe(ctx context.Context, std stdio, o serveOptions) error {
 	}
 	var cl *joined
 	if o.cluster.enabled() {
-		if cl, err = o.cluster.join(ctx, hcfg.Names, log); err != nil {
+		if cl, err = o.cluster.join(ctx, o.history.data, hcfg.Names, log); err != nil {
 			return abandon(err)
 		}
 		defer cl.close()

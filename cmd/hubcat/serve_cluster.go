@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -39,7 +40,7 @@ func (o *clusterOptions) register(f *pflag.FlagSet) {
 	f.StringSliceVar(&o.peers, "cluster-peers", nil, "with --cluster-embedded: the route addresses host:port of every hub's NATS server")
 	f.StringVar(&o.route, "cluster-route", ":6222", "with --cluster-peers: where this hub's NATS server takes routes")
 	f.StringVar(&o.natsListen, "cluster-nats-listen", "", "with --cluster-embedded: also take NATS clients here (host:port)")
-	f.StringVar(&o.store, "cluster-store", "hubcat-nats", "with --cluster-embedded: JetStream's directory")
+	f.StringVar(&o.store, "cluster-store", "", "with --cluster-embedded: JetStream's directory (default: nats in the --data directory)")
 }
 
 // enabled reports whether the hub joins a cluster.
@@ -67,7 +68,7 @@ type joined struct {
 
 // join starts the embedded NATS server if asked, then connects and
 // prepares the stream, waiting while the cluster elects its leader.
-func (o *clusterOptions) join(ctx context.Context, names hub.NamePolicy, log *slog.Logger) (*joined, error) {
+func (o *clusterOptions) join(ctx context.Context, data string, names hub.NamePolicy, log *slog.Logger) (*joined, error) {
 	if names == nil {
 		names = hub.DefaultNames
 	}
@@ -86,8 +87,13 @@ func (o *clusterOptions) join(ctx context.Context, names hub.NamePolicy, log *sl
 	}
 	j := &joined{}
 	if o.embedded {
+		store, err := o.storeDir(data)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("nats store", "dir", store)
 		nd, err := cluster.StartNode(cluster.NodeConfig{
-			Listen: o.natsListen, ClusterListen: o.routeListen(), Routes: o.peers, StoreDir: o.store, Logger: log,
+			Listen: o.natsListen, ClusterListen: o.routeListen(), Routes: o.peers, StoreDir: store, Logger: log,
 		})
 		if err != nil {
 			return nil, err
@@ -105,6 +111,19 @@ func (o *clusterOptions) join(ctx context.Context, names hub.NamePolicy, log *sl
 	}
 	j.c = c
 	return j, nil
+}
+
+// storeDir is the embedded server's JetStream directory: --cluster-store,
+// else nats in the --data directory.
+func (o *clusterOptions) storeDir(data string) (string, error) {
+	if o.store != "" {
+		return o.store, nil
+	}
+	dir, err := dataDir(data)
+	if err == nil && dir == dataNone {
+		err = &usageError{msg: "--cluster-embedded keeps the rooms' log on disk; --data none has no directory for it", hint: "give --cluster-store DIR"}
+	}
+	return filepath.Join(dir, "nats"), err
 }
 
 // routeListen is the embedded server's route address: none when alone.
