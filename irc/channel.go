@@ -1,10 +1,11 @@
 package irc
 
 import (
+	"errors"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/hubcat/hubcat/hub"
 	"github.com/hubcat/hubcat/irc/ircmsg"
 )
 
@@ -25,7 +26,12 @@ func (cl *client) cmdJoin(msg *ircmsg.Message) {
 		}
 		return
 	}
-	for _, ch := range strings.Split(msg.Params[0], ",") {
+	keys := strings.Split(msg.Param(1), ",")
+	for i, ch := range strings.Split(msg.Params[0], ",") {
+		key := ""
+		if i < len(keys) {
+			key = keys[i]
+		}
 		room, ok := roomOf(ch)
 		if !ok {
 			cl.rb.numeric(errNoSuchChannel, ch, "No such channel")
@@ -36,12 +42,15 @@ func (cl *client) cmdJoin(msg *ircmsg.Message) {
 			continue
 		}
 		cl.flush() // what came before goes before the JOIN
-		name, names, already, err := cl.join(room)
+		name, names, already, err := cl.join(room, key)
 		switch {
-		case err != nil:
+		case errors.Is(err, hub.ErrBadRoom):
 			cl.rb.numeric(errNoSuchChannel, ch, "Cannot join channel: "+err.Error())
+		case err != nil:
+			code, text := modeNumeric(err)
+			cl.rb.numeric(code, ch, text)
 		case !already:
-			cl.srv.noteRoom(name)
+			cl.topic(name, false)
 			cl.names(channel(name), names)
 			cl.flush()
 			cl.replay(name)
@@ -51,7 +60,7 @@ func (cl *client) cmdJoin(msg *ircmsg.Message) {
 
 // names sends 353 lines for the names in a channel, as many as the line
 // limit needs, then 366.
-func (cl *client) names(ch string, names []string) {
+func (cl *client) names(ch string, names []hub.RosterEntry) {
 	prefix := len(cl.srv.cfg.Name) + len(cl.nick) + len(ch) + 16
 	var line []byte
 	emit := func() {
@@ -60,10 +69,12 @@ func (cl *client) names(ch string, names []string) {
 			line = line[:0]
 		}
 	}
-	for _, n := range names {
+	for _, e := range names {
+		n := e.Name
 		if cl.caps&capUserhostInNames != 0 {
 			n = cl.srv.source(n)
 		}
+		n = cl.prefix(e) + n
 		if prefix+len(line)+1+len(n) > ircmsg.MaxBody-2 {
 			emit()
 		}
@@ -108,28 +119,12 @@ func (cl *client) cmdNames(msg *ircmsg.Message) {
 	}
 	ch, _, _ = strings.Cut(ch, ",")
 	if room, ok := roomOf(ch); ok {
-		if names, err := cl.who(room); err == nil {
+		if names, err := cl.m.Roster(room); err == nil {
 			cl.names(channel(room), names)
 			return
 		}
 	}
 	cl.rb.numeric(rplEndOfNames, ch, "End of /NAMES list.")
-}
-
-// cmdTopic answers topic queries: rooms have no topics yet.
-func (cl *client) cmdTopic(msg *ircmsg.Message) {
-	ch := msg.Params[0]
-	room, ok := roomOf(ch)
-	switch {
-	case !ok || !cl.inRoom(room) && !cl.srv.roomExists(room):
-		cl.rb.numeric(errNoSuchChannel, ch, "No such channel")
-	case !cl.inRoom(room):
-		cl.rb.numeric(errNotOnChannel, ch, "You're not on that channel")
-	case len(msg.Params) > 1:
-		cl.rb.numeric(errChanOPrivsNeeded, ch, "You're not channel operator")
-	default:
-		cl.rb.numeric(rplNoTopic, ch, "No topic is set")
-	}
 }
 
 // cmdList lists the rooms with their sizes, optionally only some.
@@ -159,23 +154,6 @@ func (cl *client) cmdMode(msg *ircmsg.Message) {
 		return
 	}
 	cl.userMode(target, msg.Param(1))
-}
-
-func (cl *client) channelMode(ch string, args []string) {
-	room, ok := roomOf(ch)
-	if !ok || !cl.inRoom(room) && !cl.srv.roomExists(room) {
-		cl.rb.numeric(errNoSuchChannel, ch, "No such channel")
-		return
-	}
-	switch {
-	case len(args) == 0:
-		cl.rb.numeric(rplChannelModeIs, ch, "+n")
-		cl.rb.numeric(rplCreationTime, ch, strconv.FormatInt(cl.srv.roomCreated(room).Unix(), 10))
-	case strings.TrimLeft(args[0], "+") == "b":
-		cl.rb.numeric(rplEndOfBanList, ch, "End of channel ban list")
-	default:
-		cl.rb.numeric(errChanOPrivsNeeded, ch, "You're not channel operator")
-	}
 }
 
 // userMode shows or changes the client's own modes (i and w, which
@@ -263,41 +241,3 @@ func (s *Server) roomExists(room string) bool {
 	return false
 }
 
-// maxNoted bounds the creation times kept for 329; past it, those of
-// rooms that no longer exist are forgotten, and if that is not enough new
-// rooms are not noted (329 then says "now").
-const maxNoted = 4096
-
-// noteRoom remembers when this front end first saw room, for 329.
-func (s *Server) noteRoom(room string) {
-	s.mu.Lock()
-	full := len(s.created329) >= maxNoted
-	s.mu.Unlock()
-	var live map[string]bool
-	if full {
-		live = map[string]bool{}
-		for _, r := range s.hub.Rooms() {
-			live[fold(r.Name)] = true
-		}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k := range s.created329 {
-		if live != nil && !live[k] {
-			delete(s.created329, k)
-		}
-	}
-	if _, ok := s.created329[fold(room)]; !ok && len(s.created329) < maxNoted {
-		s.created329[fold(room)] = time.Now()
-	}
-}
-
-// roomCreated is when this front end first saw room (now if never).
-func (s *Server) roomCreated(room string) time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if t, ok := s.created329[fold(room)]; ok {
-		return t
-	}
-	return time.Now()
-}

@@ -9,7 +9,7 @@ import (
 )
 
 // joinChan joins ch and reads through the echo and the names list,
-// returning the names.
+// returning the names without their status prefixes.
 func (c *ircClient) joinChan(ch string) []string {
 	c.t.Helper()
 	c.send("JOIN " + ch)
@@ -19,7 +19,9 @@ func (c *ircClient) joinChan(ch string) []string {
 		m := c.read()
 		switch m.Command {
 		case "353":
-			names = append(names, strings.Fields(m.Param(3))...)
+			for _, n := range strings.Fields(m.Param(3)) {
+				names = append(names, strings.TrimLeft(n, "@+"))
+			}
 		case "366":
 			return names
 		case "332", "333":
@@ -69,15 +71,18 @@ func TestChannelQueries(t *testing.T) {
 	a.expect("329", "alice", "#room")
 	a.send("MODE #room b")
 	a.expect("368", "alice", "#room")
-	a.send("MODE #room +o alice")
-	a.expect("482", "alice", "#room")
+	b := tn.register("bob")
+	b.joinChan("#room")
+	b.send("MODE #room +o bob")
+	b.expect("482", "bob", "#room")
+	a.expect("JOIN", "#room")
 	a.send("MODE #nowhere")
 	a.expect("403", "alice", "#nowhere")
 	a.send("TOPIC #room")
 	a.expect("331", "alice", "#room")
 	a.send("LIST")
 	a.expect("321", "alice")
-	a.expect("322", "alice", "#room", "1")
+	a.expect("322", "alice", "#room", "2")
 	a.expect("323", "alice")
 	a.send("MODE alice")
 	a.expect("221", "alice", "+")

@@ -20,13 +20,13 @@ const joinWait = 5 * time.Second
 // join puts the member in room. It returns the room's display name, who
 // is there (itself included) once the client's JOIN line is queued, and
 // already=true when it was there before.
-func (cl *client) join(room string) (name string, names []string, already bool, err error) {
-	res, err := cl.m.Join(room, hub.JoinOptions{})
+func (cl *client) join(room, key string) (name string, names []hub.RosterEntry, already bool, err error) {
+	res, err := cl.m.Join(room, hub.JoinOptions{Key: key})
 	if err != nil || res.Already {
 		return res.Room, nil, res.Already, err
 	}
 	cl.awaitJoin(res.Room)
-	names, err = cl.m.Who(res.Room)
+	names, err = cl.m.Roster(res.Room)
 	return res.Room, names, false, err
 }
 
@@ -117,6 +117,20 @@ func (cl *client) appendEcho(b []byte, ev *hub.Event, caps capSet) []byte {
 		return b
 	}
 	return cl.srv.appendText(b, ev, caps, "", nick, e.cmd, e.target, "", e.text, "")
+}
+
+// prefix is a member's status prefix in NAMES and WHO: '@' for an
+// operator, '+' for voice; both with multi-prefix.
+func (cl *client) prefix(e hub.RosterEntry) string {
+	switch {
+	case e.Op && e.Voice && cl.caps&capMultiPrefix != 0:
+		return "@+"
+	case e.Op:
+		return "@"
+	case e.Voice:
+		return "+"
+	}
+	return ""
 }
 
 // who lists the names in room.

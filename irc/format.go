@@ -44,6 +44,17 @@ func (f *format) AppendTo(b []byte, ev *hub.Event, _ *hub.Member) []byte {
 		return appendLine(s.tags(b, ev, caps, ""), s.source(ev.From), "QUIT", "", quitText(ev.Reason))
 	case hub.KindRename:
 		return appendLine(s.tags(b, ev, caps, ""), s.source(ev.From), "NICK", "", ev.Text)
+	case hub.KindTopic:
+		return appendLine(s.tags(b, ev, caps, ""), s.source(ev.From), "TOPIC", channel(ev.Room), ev.Text)
+	case hub.KindMode:
+		for _, c := range splitModes(ev.Text) {
+			b = appendLine(s.tags(b, ev, caps, ""), s.source(ev.From), "MODE", channel(ev.Room), c...)
+		}
+		return b
+	case hub.KindKick:
+		return appendLine(s.tags(b, ev, caps, ""), s.source(ev.From), "KICK", channel(ev.Room), ev.To, ev.Text)
+	case hub.KindInvite:
+		return appendLine(b, s.source(ev.From), "INVITE", ev.To, channel(ev.Room))
 	case hub.KindAck:
 		return cl.appendEcho(b, ev, caps)
 	case hub.KindHistory:

@@ -135,7 +135,7 @@ func TestQueries(t *testing.T) {
 			seen[m.Param(5)] = m.Param(6)
 		}
 	}
-	if seen["alice"] != "H" || seen["bob"] != "G" {
+	if seen["alice"] != "H@" || seen["bob"] != "G" { // the first to join is the operator
 		t.Fatalf("WHO flags %v", seen)
 	}
 	a.send("WHOIS bob")

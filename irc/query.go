@@ -74,26 +74,27 @@ func (cl *client) cmdWho(msg *ircmsg.Message) {
 		mask = "*"
 	}
 	if room, ok := roomOf(mask); ok {
-		if names, err := cl.who(room); err == nil {
-			for _, n := range names {
-				info, _ := cl.whois(n)
+		if names, err := cl.m.Roster(room); err == nil {
+			for _, e := range names {
+				info, _ := cl.whois(e.Name)
 				if info.nick == "" {
-					info = whoisInfo{nick: n, real: n}
+					info = whoisInfo{nick: e.Name, real: e.Name}
 				}
-				cl.whoReply(channel(room), info)
+				cl.whoReply(channel(room), info, cl.prefix(e))
 			}
 		}
 	} else if info, ok := cl.whois(mask); ok {
-		cl.whoReply("*", info)
+		cl.whoReply("*", info, "")
 	}
 	cl.rb.numeric(rplEndOfWho, mask, "End of WHO list")
 }
 
-func (cl *client) whoReply(ch string, info whoisInfo) {
+func (cl *client) whoReply(ch string, info whoisInfo, status string) {
 	flags := "H"
 	if info.away != "" {
 		flags = "G"
 	}
+	flags += status
 	s := cl.srv
 	cl.rb.numeric(rplWhoReply, ch, info.nick, s.cfg.Name, s.cfg.Name, info.nick, flags, "0 "+info.real)
 }

@@ -105,7 +105,7 @@ func (cl *client) welcome() {
 	cl.rb.numeric(rplWelcome, "Welcome to the "+s.cfg.Network+" network, "+s.source(cl.nick))
 	cl.rb.numeric(rplYourHost, "Your host is "+s.cfg.Name+", running hubcat")
 	cl.rb.numeric(rplCreated, "This server was created "+s.created.UTC().Format("2006-01-02 15:04:05 MST"))
-	cl.rb.numeric(rplMyInfo, s.cfg.Name, "hubcat", "iw", "bn")
+	cl.rb.numeric(rplMyInfo, s.cfg.Name, "hubcat", "iw", "biklmnotv", "bklov")
 	cl.isupport()
 	cl.lusers()
 	cl.motd()
@@ -126,7 +126,7 @@ func isupport(cfg Config) []string {
 		"AWAYLEN=" + strconv.Itoa(awayLen),
 		"CASEMAPPING=rfc1459",
 		"CHANLIMIT=#:" + strconv.Itoa(maxChans),
-		"CHANMODES=b,,,n",
+		"CHANMODES=b,k,l,imnt",
 		"CHANNELLEN=" + strconv.Itoa(channelLen),
 		"CHANTYPES=#",
 		"NETWORK=" + cfg.Network,

@@ -223,7 +223,7 @@ func TestServerQueries(t *testing.T) {
 	c.joinChan("#k")
 	for _, q := range []struct{ send, want string }{
 		{"LUSERS", "251"}, {"VERSION", "351"}, {"TIME", "391"}, {"ADMIN", "423"}, {"INFO", "371"},
-		{"OPER ops secret", "491"}, {"KICK #k someone", "482"}, {"INVITE someone #k", "482"},
+		{"OPER ops secret", "491"}, {"KICK #k someone", "441"}, {"INVITE someone #k", "401"},
 		{"KICK #nowhere someone", "403"}, {"WHOWAS ghost", "406"},
 	} {
 		c.send(q.send)

@@ -60,7 +60,6 @@ type Server struct {
 
 	mu         sync.Mutex
 	clients    map[string]*client   // registered IRC clients by folded nick; guarded by mu
-	created329 map[string]time.Time // when each room was first joined here; guarded by mu
 }
 
 // NewServer returns an IRC front end for h.
@@ -90,7 +89,7 @@ func NewServer(h *hub.Hub, cfg Config) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{hub: h, cfg: cfg, log: log, created: time.Now(), clients: map[string]*client{}, created329: map[string]time.Time{}}
+	s := &Server{hub: h, cfg: cfg, log: log, created: time.Now(), clients: map[string]*client{}}
 	s.support = isupport(cfg)
 	return s
 }

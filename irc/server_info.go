@@ -8,7 +8,7 @@ import (
 )
 
 // Server information commands: LUSERS, VERSION, TIME, ADMIN, INFO, and
-// refusals for operator commands the hub has no operators for.
+// OPER, refused: the hub has no IRC operators.
 
 // cmdLusers counts users and channels.
 func (cl *client) cmdLusers(*ircmsg.Message) { cl.lusers() }
@@ -50,22 +50,4 @@ func (cl *client) cmdInfo(*ircmsg.Message) {
 // cmdOper: the hub has no IRC operators.
 func (cl *client) cmdOper(*ircmsg.Message) {
 	cl.rb.numeric(errNoOperHost, "No O-lines for your host")
-}
-
-// cmdKick and cmdInvite: rooms have no operators yet, so nobody may.
-func (cl *client) cmdKick(msg *ircmsg.Message) { cl.needOps(msg.Params[0]) }
-
-func (cl *client) cmdInvite(msg *ircmsg.Message) { cl.needOps(msg.Params[1]) }
-
-// needOps refuses a channel operator's command on ch.
-func (cl *client) needOps(ch string) {
-	room, ok := roomOf(ch)
-	switch {
-	case !ok || !cl.inRoom(room) && !cl.srv.roomExists(room):
-		cl.rb.numeric(errNoSuchChannel, ch, "No such channel")
-	case !cl.inRoom(room):
-		cl.rb.numeric(errNotOnChannel, ch, "You're not on that channel")
-	default:
-		cl.rb.numeric(errChanOPrivsNeeded, ch, "You're not channel operator")
-	}
 }
