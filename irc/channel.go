@@ -240,4 +240,3 @@ func (s *Server) roomExists(room string) bool {
 	}
 	return false
 }
-

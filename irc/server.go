@@ -58,8 +58,8 @@ type Server struct {
 	support []string      // the 005 tokens, computed once
 	batches atomic.Uint64 // numbers BATCH references
 
-	mu         sync.Mutex
-	clients    map[string]*client   // registered IRC clients by folded nick; guarded by mu
+	mu      sync.Mutex
+	clients map[string]*client // registered IRC clients by folded nick; guarded by mu
 }
 
 // NewServer returns an IRC front end for h.
