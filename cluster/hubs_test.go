@@ -29,7 +29,7 @@ type testHub struct {
 }
 
 // startHub starts hub i on the NATS nodes, preferring node i.
-func startHub(t *testing.T, nats *clustertest.NATS, i int, cfg cluster.Config) *testHub {
+func startHub(t testing.TB, nats *clustertest.NATS, i int, cfg cluster.Config) *testHub {
 	t.Helper()
 	urls := nats.URLs()
 	cfg.URLs = append([]string{urls[i%len(urls)]}, urls...)
@@ -75,7 +75,7 @@ func (th *testHub) kill() {
 
 // jclient is a client speaking the JSON protocol.
 type jclient struct {
-	t      *testing.T
+	t      testing.TB
 	conn   net.Conn
 	events chan map[string]any
 	name   string
@@ -83,7 +83,7 @@ type jclient struct {
 }
 
 // connect opens a JSON session on th as nick and reads the hello.
-func connect(t *testing.T, th *testHub, nick string) *jclient {
+func connect(t testing.TB, th *testHub, nick string) *jclient {
 	t.Helper()
 	conn, err := net.Dial("tcp", th.addr)
 	if err != nil {
