@@ -96,5 +96,7 @@ func TestIRCncAndWebInOneRoom(t *testing.T) {
 	}
 	nc.skipUntil("<wendy> from the browser")
 	a.send("PRIVMSG wendy :just you")
-	w.expect(func(e map[string]any) bool { return e["type"] == "private" && e["from"] == "alice" && e["text"] == "just you" })
+	w.expect(func(e map[string]any) bool {
+		return e["type"] == "private" && e["from"] == "alice" && e["text"] == "just you"
+	})
 }
