@@ -208,12 +208,15 @@ func (m *Member) failLocked(code, text, clientID string, fl *flushList) {
 	m.pushLocked(&Event{Kind: KindError, Code: code, Text: text, ClientID: clientID, Time: m.hub.now()}, fl)
 }
 
-func (m *Member) renderOne(ev *Event) []byte {
+func (m *Member) renderOne(ev *Event) []byte { return m.appendRendered(nil, ev) }
+
+// appendRendered appends ev as this member receives it to dst.
+func (m *Member) appendRendered(dst []byte, ev *Event) []byte {
 	fs := m.formats.Load()
 	if fs.personal != nil {
-		return m.hub.renderTo(fs.personal, nil, ev, m)
+		return m.hub.renderTo(fs.personal, dst, ev, m)
 	}
-	return m.hub.render(fs.f, nil, ev)
+	return m.hub.render(fs.f, dst, ev)
 }
 
 // send renders ev for this member alone, queues it and flushes.

@@ -72,7 +72,8 @@ type Room struct {
 	remote    map[string]string // Sequencer: members on other hubs, by folded name; guarded by mu
 	renders   []rendering       // per-burst render cache, reused; guarded by mu
 	nrender   int               // valid entries in renders; guarded by mu
-	scratch   []byte            // personal renderings; guarded by mu
+	scratch   []byte            // personal renderings and acks; guarded by mu
+	ack       Event             // the ack being rendered, kept to spare an allocation; guarded by mu
 	mod       moderation        // guarded by mu
 }
 
@@ -308,7 +309,11 @@ func (r *Room) applyLocked(events []Event, from *Member, clientID string, fl *fl
 	r.fanOutLocked(events, from, fl)
 	if from != nil && (last.Kind == KindMessage || last.Kind == KindAction) {
 		h.stats.messagesIn.Add(uint64(len(events)))
-		from.pushLocked(&Event{Kind: KindAck, Room: r.name, Seq: last.Seq, ID: last.ID, ClientID: clientID, Time: last.Time}, fl)
+		r.ack = Event{Kind: KindAck, Room: r.name, Seq: last.Seq, ID: last.ID, ClientID: clientID, Time: last.Time}
+		r.scratch = from.appendRendered(r.scratch[:0], &r.ack)
+		if len(r.scratch) > 0 {
+			from.enqueueLocked(r.scratch, fl)
+		}
 	}
 }
 
@@ -321,11 +326,17 @@ func (r *Room) applyLocked(events []Event, from *Member, clientID string, fl *fl
 // once. r.mu must be held.
 func (r *Room) fanOutLocked(events []Event, from *Member, fl *flushList) {
 	r.nrender = 0
-	presence := events[0].Kind.IsPresence()
+	kind := events[0].Kind
+	if kind == KindMessage || kind == KindAction {
+		r.fanOutTalkLocked(events, from, fl)
+		return
+	}
+	presence := kind.IsPresence()
 	limit := r.hub.cfg.AnnounceLimit
 	quietPresence := presence && limit >= 0 && len(r.members) > limit
+	ownPresence := presence && kind != KindKick // a kicker sees its kick
 	sawFrom := false
-	var deliveries, bytes uint64 // counted once: shared atomics per member cost more than the push
+	var deliveries, bytes uint64
 	deliver := func(m *Member) {
 		if presence && !m.firstSight(events[0].ID) {
 			return
@@ -336,12 +347,10 @@ func (r *Room) fanOutLocked(events []Event, from *Member, fl *flushList) {
 			bytes += uint64(len(b))
 		}
 	}
-	talk := events[0].Kind == KindMessage || events[0].Kind == KindAction
-	ownPresence := presence && events[0].Kind != KindKick // a kicker sees its kick
 	for _, m := range r.members {
 		if m == from {
 			sawFrom = true
-			if talk || ownPresence && !m.allPresence.Load() {
+			if ownPresence && !m.allPresence.Load() {
 				continue
 			}
 		}
@@ -352,6 +361,25 @@ func (r *Room) fanOutLocked(events []Event, from *Member, fl *flushList) {
 	}
 	if presence && from != nil && !sawFrom && from.allPresence.Load() {
 		deliver(from) // a member that just left still sees its own part
+	}
+	r.hub.stats.deliveries.Add(deliveries)
+	r.hub.stats.bytesQueued.Add(bytes)
+}
+
+// fanOutTalkLocked is fanOutLocked for messages and actions, the hot
+// path: every member but the sender, no presence rules. r.mu must be
+// held.
+func (r *Room) fanOutTalkLocked(events []Event, from *Member, fl *flushList) {
+	var deliveries, bytes uint64 // counted once: shared atomics per member cost more than the push
+	for _, m := range r.members {
+		if m == from {
+			continue
+		}
+		if b := r.renderFor(m, events); len(b) > 0 {
+			m.enqueueLocked(b, fl)
+			deliveries++
+			bytes += uint64(len(b))
+		}
 	}
 	r.hub.stats.deliveries.Add(deliveries)
 	r.hub.stats.bytesQueued.Add(bytes)
