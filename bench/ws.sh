@@ -4,7 +4,7 @@
 # with hubcat's own TCP line protocol on the same workloads as the yardstick,
 # all in one run with "hubcat bench chat" as the load generator.
 #
-#   bench/ws.sh            # W2, W4, W5-10k; records "## WebSocket" in bench/RESULTS.md
+#   bench/ws.sh            # W2, W4, W5-1k, W5-10k; records "## WebSocket" in bench/RESULTS.md
 #   bench/ws.sh --quick    # scaled-down smoke run, nothing recorded
 #
 # Systems: hubcat (TCP lines, as in bench/chat.sh), hubcat-ws (the same hub
@@ -52,6 +52,7 @@ else
   workloads=(
     "W2|--clients 1000 --senders 20 --rate 20 --duration 10s|"
     "W4|--clients 200 --senders 200 --rate 0 --duration 10s|--window 16"
+    "W5-1k|--clients 1000 --senders 0 --duration 3s|"
     "W5-10k|--clients 10000 --senders 0 --duration 3s|"
   )
 fi
@@ -135,7 +136,7 @@ section=$out/section.md
   echo "hubcat: the TCP line protocol (the yardstick); hubcat-ws: the same hub through its web listener (\`/ws\`, JSON"
   echo "protocol v1, one event per WebSocket message); node-ws: Node.js $(node --version) with ws@8.23 relaying each message"
   echo "to the other clients (bench/ws-broadcast.js). W2 (W2-ws for the WebSocket systems): 1,000 clients, 20 senders × 20/s;"
-  echo "W4 (W4-ws): 200 clients all sending, window 64 on TCP and 16 on WebSocket; W5-10k: 10,000 idle clients held."
+  echo "W4 (W4-ws): 200 clients all sending, window 64 on TCP and 16 on WebSocket; W5: 1,000 and 10,000 idle clients held."
   echo "Ratios are against hubcat over TCP."
   echo
   cat "$out/table.md"

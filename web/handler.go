@@ -29,6 +29,9 @@ type Config struct {
 	// PingInterval is how often an idle WebSocket is pinged; a peer that
 	// does not answer within PingInterval is disconnected. Zero means 30s.
 	PingInterval time.Duration
+	// MaxConns caps the WebSocket clients served at once; more are refused
+	// with 503. Zero means unlimited.
+	MaxConns int
 	// Logger receives connection events; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -43,8 +46,9 @@ type Handler struct {
 
 	ctx      context.Context // cancelled by Shutdown: every WebSocket is told
 	cancel   context.CancelFunc
-	mu       sync.Mutex // guards conns against Shutdown's Wait
+	mu       sync.Mutex // guards conns and active against Shutdown's Wait
 	conns    sync.WaitGroup
+	active   int // WebSockets being served
 	stopping atomic.Bool
 
 	accepted prometheus.Counter
@@ -94,15 +98,28 @@ func (wh *Handler) Shutdown(ctx context.Context) error {
 	}
 }
 
-// track counts a new WebSocket connection; false once shutting down.
-func (wh *Handler) track() bool {
+// track counts a new WebSocket connection; it says why not when the
+// handler is shutting down or full.
+func (wh *Handler) track() (refusal string) {
 	wh.mu.Lock()
 	defer wh.mu.Unlock()
-	if wh.stopping.Load() {
-		return false
+	switch {
+	case wh.stopping.Load():
+		return "shutting down"
+	case wh.cfg.MaxConns > 0 && wh.active >= wh.cfg.MaxConns:
+		return "too many clients; try again later"
 	}
+	wh.active++
 	wh.conns.Add(1)
-	return true
+	return ""
+}
+
+// untrack ends what track counted.
+func (wh *Handler) untrack() {
+	wh.mu.Lock()
+	wh.active--
+	wh.mu.Unlock()
+	wh.conns.Done()
 }
 
 // serveHealth answers 200 while the hub serves and 503 once it shuts down.
@@ -120,8 +137,8 @@ func (wh *Handler) serveHealth(w http.ResponseWriter, _ *http.Request) {
 // serveWS upgrades the request and hands the WebSocket to the chat front
 // end, which speaks the JSON event protocol on it.
 func (wh *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
-	if !wh.track() {
-		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+	if why := wh.track(); why != "" {
+		http.Error(w, why, http.StatusServiceUnavailable)
 		return
 	}
 	hj := &hijacked{ResponseWriter: w}
@@ -130,7 +147,7 @@ func (wh *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 		CompressionMode: websocket.CompressionDisabled,
 	})
 	if err != nil {
-		wh.conns.Done()
+		wh.untrack()
 		wh.refused.Inc()
 		wh.log.Info("websocket refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
 		return
@@ -143,7 +160,7 @@ func (wh *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 
 // serveConn runs the chat front end on one WebSocket until it ends.
 func (wh *Handler) serveConn(c *msgConn, ws *websocket.Conn) {
-	defer wh.conns.Done()
+	defer wh.untrack()
 	stopPings := keepalive(ws, wh.cfg.PingInterval)
 	wh.chat.ServeConn(wh.ctx, c)
 	stopPings()

@@ -173,3 +173,26 @@ func metric(t *testing.T, s *site, name string) float64 {
 	}
 	return v
 }
+
+func TestWebSocketsBeyondMaxConnsRefused(t *testing.T) {
+	s := startSite(t, web.Config{MaxConns: 2}, hub.Config{})
+	first := s.dialWS(nil)
+	s.dialWS(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, res, err := websocket.Dial(ctx, s.wsURL(), nil)
+	if err == nil || res == nil || res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("third client: %v %v; want 503", err, res)
+	}
+	first.c.Close(websocket.StatusNormalClosure, "")
+	for { // its slot frees once the hub has let it go
+		c, _, err := websocket.Dial(ctx, s.wsURL(), nil)
+		if err == nil {
+			c.CloseNow()
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("no slot after a client left: %v", err)
+		}
+	}
+}

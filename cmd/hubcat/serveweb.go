@@ -98,7 +98,7 @@ func (ws *webServer) start(h *hub.Hub, o serveOptions, log *slog.Logger, errs ch
 	if ws == nil {
 		return
 	}
-	ws.handler = web.New(h, web.Config{Chat: o.chat, Origins: o.web.origins, Logger: log})
+	ws.handler = web.New(h, web.Config{Chat: o.chat, Origins: o.web.origins, MaxConns: o.maxClients, Logger: log})
 	ws.srv = &http.Server{
 		Handler:           ws.handler,
 		ReadHeaderTimeout: 10 * time.Second,
