@@ -95,7 +95,7 @@ func (m *Model) say(w *window, verb, text string) {
 		return
 	}
 	id := m.newID()
-	l := &line{kind: lineMessage, time: m.now(), from: m.name, text: text, own: true, clientID: id}
+	l := &line{kind: lineMessage, time: m.now(), from: m.name, text: text, own: true}
 	cmd := Command{Cmd: verb, ID: id, Text: text, Room: w.name}
 	if verb == "act" {
 		l.kind = lineAction

@@ -476,8 +476,8 @@ func TestNoColor(t *testing.T) {
 }
 
 func TestNameColourIsStable(t *testing.T) {
-	s := newStyles(false, true)
-	if s.name("bob") != s.name("bob") || nameHash("Bob") != nameHash("bob") {
+	s, again := newStyles(false, true), newStyles(false, true)
+	if s.name("bob") != again.name("bob") || s.name("bob") == s.name("carol") || nameHash("Bob") != nameHash("bob") {
 		t.Fatal("colour not stable")
 	}
 	light := newStyles(false, false)

@@ -31,7 +31,7 @@ type styles struct {
 	tab, tabActive                 lipgloss.Style
 	tabUnread, tabMention          lipgloss.Style
 	status, statusBad, statusWarn  lipgloss.Style
-	members, divider               lipgloss.Style
+	divider                        lipgloss.Style
 	input                          textinput.Styles
 }
 
@@ -54,7 +54,6 @@ func newStyles(noColor, dark bool) styles {
 		s.status = base.Reverse(true)
 		s.statusBad = base.Reverse(true).Bold(true)
 		s.statusWarn = base.Reverse(true)
-		s.members = base
 		s.divider = base.Faint(true)
 		s.bar = s.divider.Render("│")
 		return s
@@ -85,7 +84,6 @@ func newStyles(noColor, dark bool) styles {
 	s.status = base.Foreground(barFg).Background(barBg)
 	s.statusBad = base.Foreground(red).Background(barBg).Bold(true)
 	s.statusWarn = base.Foreground(yellow).Background(barBg)
-	s.members = base
 	s.divider = base.Foreground(grey)
 	s.bar = s.divider.Render("│")
 	s.input = textinput.DefaultStyles(dark)

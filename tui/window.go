@@ -28,17 +28,16 @@ const (
 
 // line is one line of a window.
 type line struct {
-	kind     lineKind
-	time     time.Time
-	seq      uint64 // room sequence; 0 for local lines and private messages
-	from     string
-	text     string
-	own      bool
-	state    sendState
-	clientID string
-	mention  bool
-	echoed   bool   // a private message of ours came back from the hub
-	note     string // why it was not sent
+	kind    lineKind
+	time    time.Time
+	seq     uint64 // room sequence; 0 for local lines and private messages
+	from    string
+	text    string
+	own     bool
+	state   sendState
+	mention bool
+	echoed  bool   // a private message of ours came back from the hub
+	note    string // why it was not sent
 
 	// rows caches the rendered rows for one width and style set.
 	rows     []string
