@@ -185,3 +185,39 @@ func (j *jsonClient) match(t *testing.T, what string, ok func(Event) bool) Event
 		}
 	}
 }
+
+// TestOlderHistoryOverRealHub scrolls up past the history a join brings
+// and gets the older events from a real hub, in order, each once.
+func TestOlderHistoryOverRealHub(t *testing.T) {
+	addr := realHub(t)
+	bob := dialJSON(t, addr, "bob", "dev")
+	for i := 1; i <= 120; i++ {
+		bob.send(t, Command{Cmd: "say", Room: "dev", Text: fmt.Sprint("old ", i), ID: "b"})
+		bob.until(t, "ack")
+	}
+	c := NewClient(func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", addr)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go c.Run(ctx)
+	h := newHarness(t, Config{Nick: "alice", Join: []string{"dev"}})
+	h.m.link = clientLink{c}
+	pump(t, h, c, "dev's recent history", func() bool { w := h.m.room("dev"); return w != nil && len(texts(w)) > 0 })
+	dev := h.m.room("dev")
+	if got := texts(dev); len(got) >= 120 || got[len(got)-1] != "old 120" || !dev.more {
+		t.Fatalf("a join brought %d lines ending %q, more %v", len(got), got[len(got)-1], dev.more)
+	}
+	for i := 0; dev.more && i < 100; i++ {
+		h.press(tea.KeyPgUp, 0)
+		pump(t, h, c, "an older batch", func() bool { return !dev.loading })
+	}
+	var want []string
+	for i := 1; i <= 120; i++ {
+		want = append(want, fmt.Sprint("old ", i))
+	}
+	if got := texts(dev); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("after scrolling up: %d lines, first %q", len(got), got[0])
+	}
+}
