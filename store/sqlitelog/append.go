@@ -27,13 +27,15 @@ type Stats struct {
 }
 
 // Append queues events for the writer and returns at once; done is called,
-// on the writer goroutine, after the transaction holding them is committed
-// and synced, or with the error that kept them out. Appends queued while a
+// on the log's notifier goroutine, after the transaction holding them is
+// committed and synced, or with the error that kept them out. Appends queued while a
 // commit runs share the next transaction: concurrent callers are grouped
 // into one sync, and a lone Append is committed immediately. An Append
 // whose events are invalid (see [ErrRejected]) fails alone: the rest of its
-// group is stored. done calls follow the order of the Appends. done must
-// not block for long: the next group waits for it.
+// group is stored. done calls follow the order of the Appends. While the
+// notifier calls one group's dones the writer commits the next group; done
+// must not block for long, or the writer waits once a few groups are
+// waiting to be reported.
 func (l *Log) Append(events []hub.Event, done func(error)) {
 	r := request{events: slices.Clone(events), done: done}
 	l.mu.Lock()
@@ -67,24 +69,47 @@ func (l *Log) take() []request {
 	return q
 }
 
-// run is the writer: it commits queued groups as they come and trims old
-// events in small steps when it has time.
-func (l *Log) run() {
+// notifyDepth is how many committed groups may wait for the notifier
+// before the writer waits for it.
+const notifyDepth = 4
+
+// committed is a group whose outcome the notifier reports.
+type committed struct {
+	reqs []request
+	errs []error
+}
+
+// notify calls the dones of committed groups in order, so the writer can
+// commit the next group meanwhile.
+func (l *Log) notify(groups <-chan committed) {
 	defer close(l.done)
+	for g := range groups {
+		for i, r := range g.reqs {
+			r.done(g.errs[i])
+		}
+	}
+}
+
+// run is the writer: it commits queued groups as they come, hands them to
+// the notifier, and trims old events in small steps when it has time.
+func (l *Log) run() {
+	groups := make(chan committed, notifyDepth)
+	defer close(groups)
+	go l.notify(groups)
 	tick := time.NewTicker(l.opt.RetentionEvery)
 	defer tick.Stop()
 	ret := &retention{l: l}
 	for {
 		select {
 		case <-l.stop:
-			l.store(l.take())
+			l.store(l.take(), groups)
 			return
 		case <-tick.C:
 			ret.start()
 		default:
 		}
 		if reqs := l.take(); len(reqs) > 0 {
-			l.store(reqs)
+			l.store(reqs, groups)
 			if ret.due() {
 				ret.step()
 			}
@@ -99,14 +124,14 @@ func (l *Log) run() {
 		case <-tick.C:
 			ret.start()
 		case <-l.stop:
-			l.store(l.take())
+			l.store(l.take(), groups)
 			return
 		}
 	}
 }
 
-// store commits one group and reports to each request.
-func (l *Log) store(reqs []request) {
+// store commits one group and hands it to the notifier.
+func (l *Log) store(reqs []request, groups chan<- committed) {
 	if len(reqs) == 0 {
 		return
 	}
@@ -141,9 +166,7 @@ func (l *Log) store(reqs []request) {
 		}
 	}
 	l.mu.Unlock()
-	for i, r := range reqs {
-		r.done(errs[i])
-	}
+	groups <- committed{reqs, errs}
 }
 
 // statementError is a failure of one request's statements (as opposed to
