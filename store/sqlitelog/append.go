@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hubcat/hubcat/hub"
@@ -135,6 +137,7 @@ func (l *Log) store(reqs []request, groups chan<- committed) {
 	if len(reqs) == 0 {
 		return
 	}
+	start := time.Now()
 	errs := make([]error, len(reqs))
 	marks := l.validate(reqs, errs)
 	err := l.commitGroup(reqs, errs, marks, false)
@@ -166,6 +169,7 @@ func (l *Log) store(reqs []request, groups chan<- committed) {
 		}
 	}
 	l.mu.Unlock()
+	l.opt.Logger.Debug("history group", "appends", len(reqs), "events", n, "took", time.Since(start))
 	groups <- committed{reqs, errs}
 }
 
@@ -259,19 +263,18 @@ func (l *Log) commitGroup(reqs []request, errs []error, marks map[string]uint64,
 	if savepoints {
 		marks = map[string]uint64{}
 	}
-	ins := tx.Stmt(l.stmts.insertEvent)
-	insPriv := tx.Stmt(l.stmts.insertPrivate)
+	ins := &inserter{stmts: &l.stmts, tx: tx}
 	for i, r := range reqs {
 		if errs[i] != nil {
 			continue
 		}
 		if !savepoints {
-			if err := insertAll(ins, insPriv, r.events); err != nil {
+			if err := ins.add(r.events); err != nil {
 				return &statementError{err}
 			}
 			continue
 		}
-		if err := l.insertSaved(tx, ins, insPriv, r.events); err != nil {
+		if err := insertSaved(tx, ins, r.events); err != nil {
 			errs[i] = err
 			continue
 		}
@@ -280,6 +283,9 @@ func (l *Log) commitGroup(reqs []request, errs []error, marks map[string]uint64,
 				marks[ev.Room] = max(marks[ev.Room], ev.Seq)
 			}
 		}
+	}
+	if err := ins.flush(); err != nil {
+		return &statementError{err}
 	}
 	up := tx.Stmt(l.stmts.raiseMark)
 	for room, seq := range marks {
@@ -298,12 +304,16 @@ func (l *Log) commitGroup(reqs []request, errs []error, marks map[string]uint64,
 
 // insertSaved inserts one request's events inside a savepoint, undoing
 // them alone if one fails.
-func (l *Log) insertSaved(tx *sql.Tx, ins, insPriv *sql.Stmt, evs []hub.Event) error {
+func insertSaved(tx *sql.Tx, ins *inserter, evs []hub.Event) error {
 	if _, err := tx.Exec("SAVEPOINT req"); err != nil {
 		return err
 	}
-	err := insertAll(ins, insPriv, evs)
+	err := ins.add(evs)
+	if err == nil {
+		err = ins.flush()
+	}
 	if err != nil {
+		ins.rows = ins.rows[:0]
 		if _, rerr := tx.Exec("ROLLBACK TO req"); rerr != nil {
 			return errors.Join(err, rerr)
 		}
@@ -314,20 +324,74 @@ func (l *Log) insertSaved(tx *sql.Tx, ins, insPriv *sql.Stmt, evs []hub.Event) e
 	return err
 }
 
-// insertAll inserts events with the transaction's statements.
-func insertAll(ins, insPriv *sql.Stmt, evs []hub.Event) error {
+// insertSizes is how many multi-row INSERT statements are prepared: for
+// 1, 2, 4, … 1<<(insertSizes-1) rows.
+const insertSizes = 7
+
+// maxRows is the most room events one INSERT carries.
+const maxRows = 1 << (insertSizes - 1)
+
+// insertRowsSQL is an INSERT of n room events.
+func insertRowsSQL(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO events (room, seq, kind, id, origin, time, sender, text, reason) VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	return b.String()
+}
+
+// inserter stores room events in multi-row INSERTs, which cost SQLite far
+// less per row than one statement each; private messages go one by one.
+type inserter struct {
+	stmts *statements
+	tx    *sql.Tx
+	rows  []*hub.Event // room events not yet inserted
+	args  []any
+}
+
+// add queues evs, inserting whenever maxRows are waiting.
+func (w *inserter) add(evs []hub.Event) error {
 	for i := range evs {
 		ev := &evs[i]
-		var err error
 		if ev.Kind == hub.KindPrivate {
-			_, err = insPriv.Exec(ev.ID, ev.Origin, unixNano(ev.Time), ev.From, ev.To, ev.Text)
-		} else {
-			_, err = ins.Exec(ev.Room, int64(ev.Seq), int64(ev.Kind), ev.ID, ev.Origin, unixNano(ev.Time), ev.From, ev.Text, int64(ev.Reason))
+			_, err := w.tx.Stmt(w.stmts.insertPrivate).Exec(ev.ID, ev.Origin, unixNano(ev.Time), ev.From, ev.To, ev.Text)
+			if err != nil {
+				return fmt.Errorf("sqlitelog: store private message %s: %w", ev.ID, err)
+			}
+			continue
 		}
-		if err != nil {
-			return fmt.Errorf("sqlitelog: store event %s: %w", ev.ID, err)
+		w.rows = append(w.rows, ev)
+		if len(w.rows) == maxRows {
+			if err := w.flush(); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
+}
+
+// flush inserts every queued room event, in chunks of prepared sizes.
+func (w *inserter) flush() error {
+	for len(w.rows) > 0 {
+		size := bits.Len(uint(len(w.rows))) - 1 // the largest power of two that fits
+		n := 1 << size
+		w.args = w.args[:0]
+		for _, ev := range w.rows[:n] {
+			w.args = append(w.args, ev.Room, int64(ev.Seq), int64(ev.Kind), ev.ID, ev.Origin,
+				unixNano(ev.Time), ev.From, ev.Text, int64(ev.Reason))
+		}
+		if _, err := w.tx.Stmt(w.stmts.insertRows[size]).Exec(w.args...); err != nil {
+			first := w.rows[0]
+			w.rows = w.rows[:0]
+			return fmt.Errorf("sqlitelog: store events %s…: %w", first.ID, err)
+		}
+		w.rows = w.rows[n:]
+	}
+	w.rows = w.rows[:0]
 	return nil
 }
 

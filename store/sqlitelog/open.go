@@ -178,7 +178,8 @@ func (l *Log) open() error {
 
 // statements are the writer's prepared statements.
 type statements struct {
-	insertEvent, insertPrivate, raiseMark *sql.Stmt
+	insertRows               [insertSizes]*sql.Stmt // insertRows[i] inserts 1<<i room events
+	insertPrivate, raiseMark *sql.Stmt
 }
 
 func (s *statements) prepare(ctx context.Context, db *sql.DB) error {
@@ -186,8 +187,6 @@ func (s *statements) prepare(ctx context.Context, db *sql.DB) error {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&s.insertEvent, `INSERT INTO events (room, seq, kind, id, origin, time, sender, text, reason)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.insertPrivate, `INSERT INTO private (id, origin, time, sender, recipient, text)
 			VALUES (?, ?, ?, ?, ?, ?)`},
 		{&s.raiseMark, `INSERT INTO rooms (name, last_seq) VALUES (?, ?)
@@ -195,6 +194,12 @@ func (s *statements) prepare(ctx context.Context, db *sql.DB) error {
 	} {
 		var err error
 		if *p.stmt, err = db.PrepareContext(ctx, p.sql); err != nil {
+			return err
+		}
+	}
+	for i := range s.insertRows {
+		var err error
+		if s.insertRows[i], err = db.PrepareContext(ctx, insertRowsSQL(1<<i)); err != nil {
 			return err
 		}
 	}
