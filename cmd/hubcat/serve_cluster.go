@@ -64,6 +64,7 @@ func (o *clusterOptions) check() error {
 type joined struct {
 	c    *cluster.Cluster
 	node *cluster.Node
+	log  *slog.Logger
 }
 
 // join starts the embedded NATS server if asked, then connects and
@@ -85,7 +86,7 @@ func (o *clusterOptions) join(ctx context.Context, data string, names hub.NamePo
 	if cfg.Replicas == 0 && servers >= 3 {
 		cfg.Replicas = 3
 	}
-	j := &joined{}
+	j := &joined{log: log}
 	if o.embedded {
 		store, err := o.storeDir(data)
 		if err != nil {
@@ -150,6 +151,7 @@ func (j *joined) start(ctx context.Context, h *hub.Hub) error {
 	if err := j.c.Start(ctx, h); err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
+	j.log.Info("joined cluster", "hub_id", j.c.HubID())
 	return nil
 }
 
