@@ -230,6 +230,10 @@ func (c *Cluster) ctx() (context.Context, context.CancelFunc) {
 // HubID is the hub's identity in the cluster.
 func (c *Cluster) HubID() string { return c.cfg.HubID }
 
+// Server is the URL of the NATS server the hub is connected to now ("" when
+// none), credentials removed.
+func (c *Cluster) Server() string { return c.nc.ConnectedUrlRedacted() }
+
 // Up reports whether the connection to NATS is up now.
 func (c *Cluster) Up() bool { return c.nc.IsConnected() }
 

@@ -140,3 +140,52 @@ func TestHubsRideOutNATSRestart(t *testing.T) {
 		t.Fatalf("bob saw\n%v\nalice sent\n%v", got, sent)
 	}
 }
+
+// A NATS node dies under two hubs while a member talks: the hub on it
+// fails over, the member's messages are acknowledged or refused with
+// "unavailable", and the other hub's member sees every acknowledged one
+// once, in order.
+func TestHubsRideOutANATSNodeDying(t *testing.T) {
+	nats := clustertest.Start(t, 3)
+	h0, h1 := startHub(t, nats, 0, cluster.Config{Timeout: 2 * time.Second}), startHub(t, nats, 1, cluster.Config{Timeout: 2 * time.Second})
+	alice, bob := connect(t, h0, "alice"), connect(t, h1, "bob")
+	alice.joinRooms("dev")
+	bob.joinRooms("dev")
+	node := slices.Index(nats.URLs(), h0.c.Server())
+	if node < 0 {
+		t.Fatalf("hub 0 is connected to %q, not a node", h0.c.Server())
+	}
+	var acked []string
+	refused, killed := 0, false
+	for n := 0; len(acked) < 60; n++ {
+		if len(acked) == 20 && !killed {
+			nats.Kill(node) // the node alice's hub is connected to
+			killed = true
+		}
+		id := alice.cmd(map[string]any{"cmd": "say", "room": "dev", "text": fmt.Sprintf("line %d", n)})
+		switch ev := alice.reply(id); {
+		case ev["type"] == "ack":
+			acked = append(acked, ev["id"].(string))
+		case ev["code"] == "unavailable":
+			refused++
+		default:
+			t.Fatalf("say: %v", ev)
+		}
+	}
+	seen := map[string]bool{}
+	var last uint64
+	for _, want := range acked {
+		for !seen[want] {
+			ev := bob.next(func(ev map[string]any) bool { return ev["type"] == "message" && ev["room"] == "dev" })
+			id := ev["id"].(string)
+			if seen[id] || seqOf(ev) <= last {
+				t.Fatalf("bob got %s (seq %d) again or out of order after seq %d", id, seqOf(ev), last)
+			}
+			seen[id], last = true, seqOf(ev)
+		}
+	}
+	if h0.c.Server() == nats.URL(node) {
+		t.Fatal("hub 0 still connected to the dead node")
+	}
+	t.Logf("%d acknowledged, %d refused while the node was failing over", len(acked), refused)
+}
