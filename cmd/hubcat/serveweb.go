@@ -57,7 +57,11 @@ func listenWeb(ctx context.Context, o serveOptions, log *slog.Logger) (*webServe
 	if secure {
 		c, fp, err := endpoint.ServerCert(cert, key)
 		if err != nil {
-			return nil, &usageError{msg: strings.ReplaceAll(err.Error(), "--tls-", "--web-tls-")}
+			msg := err.Error()
+			if o.web.tlsCert != "" || o.web.tlsKey != "" { // the web's own flags were wrong
+				msg = strings.ReplaceAll(msg, "--tls-", "--web-tls-")
+			}
+			return nil, &usageError{msg: msg}
 		}
 		ws.tls = endpoint.ServerTLS(c)
 		log.Info("web tls certificate", "sha256", fp, "self_signed", cert == "")
