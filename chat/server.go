@@ -24,6 +24,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/hubcat/hubcat/hub"
+	"github.com/hubcat/hubcat/internal/sockwrite"
 	"github.com/hubcat/hubcat/line"
 )
 
@@ -102,7 +103,7 @@ func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 		Frontend: s.cfg.Frontend,
 		Format:   TextFormat, AwayFormat: TextAwayFormat,
 		Write:    s.writer(c),
-		TryWrite: tryWriter(c),
+		TryWrite: sockwrite.TryWriter(c),
 		Hangup:   func() { abort(c) },
 	}
 	if s.cfg.JSONOnly {
