@@ -34,9 +34,10 @@ func execCmd(std stdio) *cobra.Command {
 --shell), streaming stdout and stderr separately and forwarding stdin, its
 end, and Ctrl-C. hubcat exits with the remote exit status (128+n when a
 signal n killed it, 124 when --timeout did). Flags go before ADDR.`,
-		Example: `  hubcat exec serve --token s3cret 127.0.0.1:7022
-  hubcat exec --token s3cret 127.0.0.1:7022 -- ls -l /tmp
-  echo hi | hubcat exec --token s3cret 127.0.0.1:7022 -- tr a-z A-Z`,
+		Example: `  export HUBCAT_TOKEN=$(head -c 16 /dev/urandom | xxd -p)   # on both sides
+  hubcat exec serve 127.0.0.1:7022
+  hubcat exec 127.0.0.1:7022 -- ls -l /tmp
+  echo hi | hubcat exec 127.0.0.1:7022 -- tr a-z A-Z`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 && args[1] == "--" {
@@ -198,8 +199,10 @@ func execServeCmd(std stdio) *cobra.Command {
 Clients authenticate with --token (proved, never sent), TLS client
 certificates (--tls --ca FILE) or come from an --allow list. On an address
 other than loopback, serve refuses to start without one of them. Failed
-authentications are logged and slowed down per address.`,
-		Example: `  hubcat exec serve --token s3cret 127.0.0.1:7022
+authentications are logged and slowed down per network (IPv4 address or
+IPv6 /64). With a token, the client also checks that serve knows it, and
+the whole session is encrypted and authenticated.`,
+		Example: `  HUBCAT_TOKEN=$(head -c 16 /dev/urandom | xxd -p) hubcat exec serve 127.0.0.1:7022
   hubcat exec serve --tls --ca clients.pem 0.0.0.0:7022`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -31,8 +31,9 @@ sizes, modes and modification times. Every file is checked by SHA-256 and
 an interrupted transfer resumes when rerun.
 
 Either side may listen. The listening side prints a one-time token (or
-takes --token / HUBCAT_TOKEN) that the other side must give; the token is
-proved, never sent.`,
+takes --token / HUBCAT_TOKEN) that the other side must give. Both sides
+prove the token without sending it, and everything after that proof is
+encrypted and authenticated.`,
 		Example: `  hubcat recv --listen 127.0.0.1:9001 inbox      # prints a token
   hubcat send --token TOKEN report.pdf photos 127.0.0.1:9001`,
 		Args: cobra.MinimumNArgs(1),
