@@ -5,9 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -277,7 +275,7 @@ func (h *Hub) Rooms() []RoomInfo {
 			out = append(out, RoomInfo{Name: r.name, Members: n})
 		}
 	}
-	slices.SortFunc(out, func(a, b RoomInfo) int { return strings.Compare(h.names.Fold(a.Name), h.names.Fold(b.Name)) })
+	sortFolded(out, func(r RoomInfo) string { return r.Name }, h.names.Fold)
 	return out
 }
 

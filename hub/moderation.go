@@ -293,8 +293,7 @@ func (m *Member) Roster(room string) ([]RosterEntry, error) {
 		}
 		return nil, nil
 	})
-	fold := m.hub.names.Fold
-	slices.SortFunc(out, func(a, b RosterEntry) int { return strings.Compare(fold(a.Name), fold(b.Name)) })
+	sortFolded(out, func(e RosterEntry) string { return e.Name }, m.hub.names.Fold)
 	return out, err
 }
 

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -153,4 +154,20 @@ func isPlainText(s string) bool {
 		}
 	}
 	return true
+}
+
+// sortFolded sorts items by the folded form of their names, folding each
+// name once rather than at every comparison.
+func sortFolded[T any](items []T, name func(T) string, fold func(string) string) {
+	keys := make([]string, len(items))
+	idx := make([]int, len(items))
+	for i, it := range items {
+		keys[i], idx[i] = fold(name(it)), i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+	sorted := make([]T, len(items))
+	for i, j := range idx {
+		sorted[i] = items[j]
+	}
+	copy(items, sorted)
 }

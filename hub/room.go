@@ -5,7 +5,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 )
 
@@ -433,8 +432,7 @@ func (r *Room) names() []string {
 		out = append(out, n)
 	}
 	r.mu.Unlock()
-	fold := r.hub.names.Fold
-	slices.SortFunc(out, func(a, b string) int { return strings.Compare(fold(a), fold(b)) })
+	sortFolded(out, func(s string) string { return s }, r.hub.names.Fold)
 	return out
 }
 
