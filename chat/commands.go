@@ -203,12 +203,12 @@ func (s *session) who(room string) {
 	if !s.expensive() {
 		return
 	}
-	names, err := m.Who(room)
+	names, total, err := m.WhoLimited(room, maxWho)
 	if err != nil {
 		s.report(err)
 		return
 	}
-	m.Notice(fmt.Sprintf("in %s (%d): %s", room, len(names), listNames(names[:min(len(names), maxWho)], len(names))))
+	m.Notice(fmt.Sprintf("in %s (%d): %s", room, total, listNames(names, total)))
 }
 
 func (s *session) history(arg string) {

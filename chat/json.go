@@ -184,13 +184,13 @@ func (s *session) jsonWho(room, clientID string) {
 	if !s.expensive() {
 		return
 	}
-	names, err := s.m.Who(room)
+	names, total, err := s.m.WhoLimited(room, maxWho)
 	if err != nil {
 		s.m.Fail(errorCode(err), err.Error(), clientID)
 		return
 	}
 	s.sendJSON(map[string]any{
-		"type": "members", "room": room, "members": names[:min(len(names), maxWho)], "total": len(names),
+		"type": "members", "room": room, "members": names, "total": total,
 		"client_id": clientID, "time": s.now(),
 	})
 }

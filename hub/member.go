@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -414,11 +415,20 @@ func (m *Member) everywhere(ev Event) {
 
 // Who lists the names in room.
 func (m *Member) Who(room string) ([]string, error) {
+	names, _, err := m.WhoLimited(room, math.MaxInt)
+	return names, err
+}
+
+// WhoLimited lists at most limit names in room (the first to have joined,
+// sorted) and how many members it has, holding the room's lock only for
+// as many names as it returns.
+func (m *Member) WhoLimited(room string, limit int) (names []string, total int, err error) {
 	r := m.roomNamed(room)
 	if r == nil {
-		return nil, ErrNotInRoom
+		return nil, 0, ErrNotInRoom
 	}
-	return r.names(), nil
+	names, total = r.names(limit)
+	return names, total, nil
 }
 
 // HistoryQuery asks for past events of a room: those after After (if

@@ -333,6 +333,9 @@ func (r *Room) fanOutLocked(events []Event, from *Member, fl *flushList) {
 	presence := kind.IsPresence()
 	limit := r.hub.cfg.AnnounceLimit
 	quietPresence := presence && limit >= 0 && len(r.members) > limit
+	// In a crowd even clients that keep member lists get only their own
+	// presence: n joins must not cost n² deliveries.
+	crowd := presence && limit >= 0 && len(r.members) > crowdSize
 	ownPresence := presence && kind != KindKick // a kicker sees its kick
 	sawFrom := false
 	var deliveries, bytes uint64
@@ -353,7 +356,7 @@ func (r *Room) fanOutLocked(events []Event, from *Member, fl *flushList) {
 				continue
 			}
 		}
-		if quietPresence && !m.allPresence.Load() {
+		if quietPresence && !m.allPresence.Load() || crowd && m != from {
 			continue
 		}
 		deliver(m)
@@ -364,6 +367,10 @@ func (r *Room) fanOutLocked(events []Event, from *Member, fl *flushList) {
 	r.hub.stats.deliveries.Add(deliveries)
 	r.hub.stats.bytesQueued.Add(bytes)
 }
+
+// crowdSize is the room size above which presence events reach only the
+// member they are about; a client that needs the full list asks for it.
+const crowdSize = 1000
 
 // fanOutTalkLocked is fanOutLocked for messages and actions, the hot
 // path: every member but the sender, no presence rules. r.mu must be
@@ -421,19 +428,25 @@ func (r *Room) renderLocked(f Format, events []Event) []byte {
 	return rr.b
 }
 
-// names lists the members' names, sorted, those on other hubs included.
-func (r *Room) names() []string {
+// names lists up to limit of the members' names (the first to have
+// joined), sorted, those on other hubs included, and how many there are:
+// the lock is held for the copy of at most limit names.
+func (r *Room) names(limit int) (names []string, total int) {
 	r.mu.Lock()
-	out := make([]string, 0, len(r.members)+len(r.remote))
-	for _, m := range r.members {
+	total = len(r.members) + len(r.remote)
+	out := make([]string, 0, min(total, limit))
+	for _, m := range r.members[:min(len(r.members), limit)] {
 		out = append(out, m.Name())
 	}
 	for _, n := range r.remote {
+		if len(out) == limit {
+			break
+		}
 		out = append(out, n)
 	}
 	r.mu.Unlock()
 	sortFolded(out, func(s string) string { return s }, r.hub.names.Fold)
-	return out
+	return out, total
 }
 
 // has reports whether m is a member. r.mu must be held.
