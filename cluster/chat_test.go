@@ -161,7 +161,8 @@ func TestNameRaceAcrossHubs(t *testing.T) {
 			id := c.cmd(map[string]any{"cmd": "nick", "name": name})
 			wg.Go(func() {
 				results[i] = c.next(func(ev map[string]any) bool {
-					return ev["client_id"] == id || ev["type"] == "rename" && ev["from"] == c.name
+					// a rename of an earlier round may come late: match this one
+					return ev["client_id"] == id || ev["type"] == "rename" && ev["from"] == c.name && ev["name"] == name
 				})
 			})
 		}
