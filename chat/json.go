@@ -40,9 +40,19 @@ const jsonRecent = 50
 
 // startJSON switches the connection to the JSON protocol and says hello.
 func (s *session) startJSON(clientID string) {
+	s.switchJSON()
+	s.hello(clientID)
+}
+
+// switchJSON renders everything from now on as JSON events.
+func (s *session) switchJSON() {
 	s.json = true
 	s.m.SetFormat(JSONFormat)
 	s.m.SetAllPresence(true)
+}
+
+// hello says who the member is, in the JSON protocol.
+func (s *session) hello(clientID string) {
 	s.sendJSON(map[string]any{
 		"type": "hello", "version": ProtocolVersion, "server": "hubcat", "name": s.m.Name(),
 		"rooms": s.m.Rooms(), "client_id": clientID, "time": s.now(),
@@ -106,10 +116,11 @@ func (s *session) jsonCommand(c *jsonCommand) (quit bool) {
 		if c.Version != 0 && c.Version != ProtocolVersion {
 			m.Fail("bad_version", fmt.Sprintf("this hub speaks version %d", ProtocolVersion), c.ID)
 		}
+		s.switchJSON() // so that a refused nick is told in JSON
 		if c.Nick != "" {
 			fail(m.Rename(c.Nick))
 		}
-		s.startJSON(c.ID)
+		s.hello(c.ID)
 	case "say", "act":
 		kind := hub.KindMessage
 		if c.Cmd == "act" {

@@ -54,7 +54,9 @@ func (c *recentCache) append(key string, events []Event) {
 	defer c.mu.Unlock()
 	el := c.rooms[key]
 	if el == nil {
-		el = c.lru.PushFront(&ring{key: key, events: make([]Event, 0, min(c.per, 16))})
+		// A new ring knows nothing before its first event (the room was
+		// forgotten, or the hub restarted): earlier events are the Log's.
+		el = c.lru.PushFront(&ring{key: key, events: make([]Event, 0, min(c.per, 16)), forgot: events[0].Seq - 1})
 		c.rooms[key] = el
 	} else {
 		c.lru.MoveToFront(el)

@@ -205,8 +205,12 @@ func (h *Hub) Attach(p Peer) (*Member, error) {
 	m.allPresence.Store(p.AllPresence)
 	m.SetFormats(p.Format, p.AwayFormat)
 	m.out = newOutbox(h.cfg.OutboxBytes, p, m.cutOff)
+	prefix := "guest-"
+	if h.cfg.Claims != nil { // guests of different hubs must not collide
+		prefix += h.cfg.ID + "-"
+	}
 	for {
-		name := "guest-" + strconv.FormatUint(h.guests.Add(1), 10)
+		name := prefix + strconv.FormatUint(h.guests.Add(1), 10)
 		if h.claim(name, m) == nil {
 			m.name = name
 			break
@@ -324,6 +328,14 @@ func (h *Hub) existingRoom(name string) *Room {
 // redelivery is harmless.
 func (h *Hub) Apply(events []Event) {
 	if len(events) == 0 {
+		return
+	}
+	if events[0].Room == "" { // private messages: to their local recipients
+		for i := range events {
+			if t := h.lookup(events[i].To); t != nil && events[i].Kind == KindPrivate {
+				t.send(&events[i])
+			}
+		}
 		return
 	}
 	h.room(events[0].Room).applyOrdered(events)

@@ -74,6 +74,8 @@ type Room struct {
 	scratch   []byte            // personal renderings and acks; guarded by mu
 	ack       Event             // the ack being rendered, kept to spare an allocation; guarded by mu
 	mod       moderation        // guarded by mu
+	toFlush   flushList         // outboxes stored batches claimed, to flush; guarded by mu
+	flushing  bool              // flushStored runs; guarded by mu
 }
 
 type rendering struct {
@@ -194,7 +196,7 @@ func (r *Room) appendPending() {
 // are done are applied (or refused) in order.
 func (r *Room) stored(b *batch, err error) {
 	h := r.hub
-	fl := newFlushList()
+	fl := &r.toFlush
 	r.mu.Lock()
 	b.done, b.err = true, err
 	for len(r.pending) > 0 && r.pending[0].done {
@@ -214,10 +216,32 @@ func (r *Room) stored(b *batch, err error) {
 		r.applyLocked(b.events, b.from, b.clientID, fl)
 	}
 	retire := len(r.members) == 0 && len(r.pending) == 0
+	start := len(r.toFlush) > 0 && !r.flushing
+	r.flushing = r.flushing || start
 	r.mu.Unlock()
-	fl.run()
+	if start {
+		go r.flushStored()
+	}
 	if retire {
 		h.retire(r)
+	}
+}
+
+// flushStored writes what stored batches queued, off the Log's goroutine:
+// batches stored while it was starting are flushed together, so each
+// member gets one write for many messages, as without a Log.
+func (r *Room) flushStored() {
+	for {
+		r.mu.Lock()
+		list := r.toFlush
+		r.toFlush = nil
+		if len(list) == 0 {
+			r.flushing = false
+			r.mu.Unlock()
+			return
+		}
+		r.mu.Unlock()
+		list.flush()
 	}
 }
 
@@ -266,7 +290,12 @@ func (r *Room) applyOrdered(events []Event) {
 		if ok {
 			from = to.m
 		} else if ev.Origin == r.hub.cfg.ID {
-			from = r.hub.lookup(ev.From) // our member's presence or message, acknowledged elsewhere
+			// Our member's presence, by the name it has now.
+			name := ev.From
+			if ev.Kind == KindRename {
+				name = ev.Text
+			}
+			from = r.hub.lookup(name)
 		}
 		r.applyLocked(events[i:i+1], from, to.clientID, fl)
 	}
