@@ -30,13 +30,14 @@ type recentCache struct {
 }
 
 type ring struct {
-	key    string
-	events []Event // oldest at next once full
-	next   int
-	n      int    // events held
-	forgot uint64 // highest Seq dropped from the ring (0: none)
-	last   uint64 // highest Seq appended
-	bytes  int
+	key     string
+	events  []Event // oldest at next once full
+	next    int
+	n       int    // events held
+	forgot  uint64 // the ring knows nothing at or below this Seq
+	dropped bool   // events were dropped from the ring
+	last    uint64 // highest Seq appended
+	bytes   int
 }
 
 func newRecentCache(perRoom, budget int) *recentCache {
@@ -76,7 +77,7 @@ func (c *recentCache) append(key string, events []Event) {
 		} else {
 			old := &r.events[r.next]
 			size -= eventSize(old)
-			r.forgot = old.Seq
+			r.forgot, r.dropped = old.Seq, true
 			*old = *ev
 			r.next = (r.next + 1) % c.per
 		}
@@ -98,7 +99,7 @@ func (c *recentCache) evict(written *ring) {
 	for c.bytes > c.budget && written.n > 1 {
 		old := &written.events[written.next]
 		size := eventSize(old)
-		written.forgot = old.Seq
+		written.forgot, written.dropped = old.Seq, true
 		*old = Event{}
 		written.next = (written.next + 1) % len(written.events)
 		written.n--
@@ -131,13 +132,14 @@ func (c *recentCache) since(key string, after uint64, limit int) (evs []Event, c
 }
 
 // before returns the latest limit events with Seq < before, oldest first,
-// and whether older ones exist (here or forgotten).
-func (c *recentCache) before(key string, before uint64, limit int) (evs []Event, more bool) {
+// and whether older ones exist: here or dropped from the ring (more), or
+// possibly, from before the ring's first event (unknown).
+func (c *recentCache) before(key string, before uint64, limit int) (evs []Event, more, unknown bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el := c.rooms[key]
 	if el == nil {
-		return nil, false
+		return nil, false, true
 	}
 	r := el.Value.(*ring)
 	end := r.n
@@ -148,7 +150,7 @@ func (c *recentCache) before(key string, before uint64, limit int) (evs []Event,
 	for i := start; i < end; i++ {
 		evs = append(evs, *r.at(i))
 	}
-	return evs, start > 0 || r.forgot > 0
+	return evs, start > 0 || r.dropped, r.forgot > 0
 }
 
 // last reports the highest Seq the cache saw for the room, or 0.

@@ -47,7 +47,7 @@ func TestRecentCacheBoundsTheRoomBeingWritten(t *testing.T) {
 	if evs, complete := c.since("big", 495, 1000); !complete || len(evs) != 5 {
 		t.Fatalf("since 495: %d events, complete %v; want 5, true", len(evs), complete)
 	}
-	evs, more := c.before("big", 500, 3)
+	evs, more, _ := c.before("big", 500, 3)
 	if len(evs) != 3 || evs[0].Seq != 497 || !more {
 		t.Fatalf("before 500: %v, more %v", evs, more)
 	}

@@ -591,7 +591,7 @@ func (r *Room) prefetch(opt JoinOptions, pre *prefetched) {
 		pre.full = len(pre.events) >= resumeLimit
 	case opt.Recent > 0 && len(pre.events) == 0:
 		want := min(opt.Recent, 1000)
-		if evs, more := h.recent.before(r.key, math.MaxUint64, want); len(evs) == want || !more && len(evs) > 0 {
+		if evs, more, unknown := h.recent.before(r.key, math.MaxUint64, want); len(evs) == want || !more && !unknown && len(evs) > 0 {
 			return
 		}
 		pre.events, pre.err = h.safeBefore(r.name, math.MaxUint64, want)
@@ -611,7 +611,7 @@ func (r *Room) historyLocked(opt JoinOptions, pre *prefetched) (b *Batch, gap bo
 	b = &Batch{Complete: pre.err == nil}
 	after := opt.After
 	if !opt.Resume {
-		evs, more := h.recent.before(r.key, math.MaxUint64, min(opt.Recent, 1000))
+		evs, more, _ := h.recent.before(r.key, math.MaxUint64, min(opt.Recent, 1000))
 		if pre.err == nil && len(pre.events) > len(evs) {
 			tail, _ := h.recent.since(r.key, pre.events[len(pre.events)-1].Seq, resumeLimit)
 			evs, more = append(slices.Clone(pre.events), tail...), true
@@ -660,8 +660,9 @@ func (r *Room) history(q HistoryQuery) *Batch {
 	if before == 0 {
 		before = math.MaxUint64
 	}
-	b.Events, b.More = h.recent.before(r.key, before, limit)
-	if len(b.Events) < limit && b.More && h.cfg.Log != nil {
+	var unknown bool
+	b.Events, b.More, unknown = h.recent.before(r.key, before, limit)
+	if len(b.Events) < limit && (b.More || unknown) && h.cfg.Log != nil {
 		if evs, err := h.safeBefore(r.name, before, limit+1); err == nil {
 			b.More = len(evs) > limit
 			b.Events = evs[max(0, len(evs)-limit):]
