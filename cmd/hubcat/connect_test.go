@@ -189,10 +189,12 @@ func TestLargePayload(t *testing.T) {
 			}
 			defer f.Close()
 			c := start(t, f, "connect", l.listening(), "--insecure")
-			if code := c.wait(); code != 0 {
+			// 48 MiB through two race-instrumented processes: minutes on
+			// a loaded machine, still bounded.
+			if code := c.waitWithin(3 * time.Minute); code != 0 {
 				t.Fatalf("connect exit %d: %s", code, c.stderr())
 			}
-			if code := l.wait(); code != 0 {
+			if code := l.waitWithin(time.Minute); code != 0 {
 				t.Fatalf("listen exit %d: %s", code, l.stderr())
 			}
 			for side, got := range map[string]string{"listen": l.out.String(), "connect": c.out.String()} {

@@ -139,9 +139,17 @@ func (p *proc) listening() string {
 // wait waits for the process to exit and returns its exit code.
 func (p *proc) wait() int {
 	p.t.Helper()
+	return p.waitWithin(20 * time.Second)
+}
+
+// waitWithin is wait with a budget of its own, for commands whose work
+// (megabytes through race-instrumented binaries on a busy machine) can
+// legitimately take longer than the default.
+func (p *proc) waitWithin(budget time.Duration) int {
+	p.t.Helper()
 	select {
 	case <-p.done:
-	case <-time.After(20 * time.Second):
+	case <-time.After(budget):
 		p.cmd.Process.Signal(syscall.SIGQUIT) // a goroutine dump on stderr
 		select {
 		case <-p.done:
