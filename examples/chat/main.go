@@ -61,10 +61,13 @@ func (r *room) ServeConn(ctx context.Context, c net.Conn) {
 			}
 		}
 	}()
-	out <- "*** welcome, " + who + "\n"
-	r.broadcast(c, "*** "+who+" joined\n")
+	// Welcome, membership and the announcement happen under one lock: a
+	// member that has been welcomed is already in the room, and nothing
+	// reaches it before its welcome.
 	r.mu.Lock()
+	out <- "*** welcome, " + who + "\n"
 	r.members[c] = out
+	r.broadcastLocked(c, "*** "+who+" joined\n")
 	r.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() { c.Close() }) // server shutdown
 	defer stop()
@@ -84,6 +87,11 @@ func (r *room) ServeConn(ctx context.Context, c net.Conn) {
 func (r *room) broadcast(from net.Conn, line string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.broadcastLocked(from, line)
+}
+
+// broadcastLocked is broadcast with r.mu held.
+func (r *room) broadcastLocked(from net.Conn, line string) {
 	for c, out := range r.members {
 		if c == from {
 			continue
