@@ -42,7 +42,7 @@ func (cl *client) cmdJoin(msg *ircmsg.Message) {
 			continue
 		}
 		cl.flush() // what came before goes before the JOIN
-		name, names, already, err := cl.join(room, key)
+		name, names, joinSeq, already, err := cl.join(room, key)
 		switch {
 		case errors.Is(err, hub.ErrBadRoom):
 			cl.rb.numeric(errNoSuchChannel, ch, "Cannot join channel: "+err.Error())
@@ -53,7 +53,7 @@ func (cl *client) cmdJoin(msg *ircmsg.Message) {
 			cl.topic(name, false)
 			cl.names(channel(name), names)
 			cl.flush()
-			cl.replay(name)
+			cl.replay(name, joinSeq)
 		}
 	}
 }

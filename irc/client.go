@@ -31,7 +31,7 @@ type client struct {
 	burst      burst  // messages read but not yet posted
 
 	registered atomic.Bool
-	joins      chan string // rooms whose JOIN of ours was rendered (see awaitJoin)
+	joins      chan joinSeen // our JOINs that were rendered (see awaitJoin)
 
 	mu     sync.Mutex
 	nick   string          // accepted nick; "" before the first good NICK; guarded by mu
@@ -46,7 +46,7 @@ type echo struct {
 }
 
 func newClient(s *Server, c net.Conn) *client {
-	cl := &client{srv: s, conn: c, joins: make(chan string, 16), echoes: map[string]echo{}}
+	cl := &client{srv: s, conn: c, joins: make(chan joinSeen, 16), echoes: map[string]echo{}}
 	cl.fmt = &format{cl: cl}
 	cl.rb.server = s.cfg.Name
 	cl.rb.nick = "*"

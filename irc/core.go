@@ -18,43 +18,51 @@ func (cl *client) queue(b []byte) { cl.m.Queue(b) }
 const joinWait = 5 * time.Second
 
 // join puts the member in room. It returns the room's display name, who
-// is there (itself included) once the client's JOIN line is queued, and
+// is there (itself included) once the client's JOIN line is queued, the
+// JOIN's sequence number (0 if it did not come in time), and
 // already=true when it was there before.
-func (cl *client) join(room, key string) (name string, names []hub.RosterEntry, already bool, err error) {
+func (cl *client) join(room, key string) (name string, names []hub.RosterEntry, seq uint64, already bool, err error) {
 	res, err := cl.m.Join(room, hub.JoinOptions{Key: key})
 	if err != nil || res.Already {
-		return res.Room, nil, res.Already, err
+		return res.Room, nil, 0, res.Already, err
 	}
-	cl.awaitJoin(res.Room)
+	seq = cl.awaitJoin(res.Room)
 	names, err = cl.m.Roster(res.Room)
-	return res.Room, names, false, err
+	return res.Room, names, seq, false, err
+}
+
+// joinSeen is our JOIN of a room, rendered with its sequence number.
+type joinSeen struct {
+	room string
+	seq  uint64
 }
 
 // joined tells the reader that the client's JOIN of room was rendered
 // (called by the format, under the room's lock).
-func (cl *client) joined(room string) {
+func (cl *client) joined(room string, seq uint64) {
 	select {
-	case cl.joins <- fold(room):
+	case cl.joins <- joinSeen{fold(room), seq}:
 	default:
 	}
 }
 
 // awaitJoin waits until the client's own JOIN of room has been rendered,
-// so that the names and history that follow come after it. The hub queues
-// the rendering under the room's lock, and Who takes that lock after, so
-// once awaitJoin returns a Who call orders everything behind the JOIN.
-func (cl *client) awaitJoin(room string) {
+// so that the names and history that follow come after it, and returns
+// its sequence number. The hub queues the rendering under the room's
+// lock, and Who takes that lock after, so once awaitJoin returns a Who
+// call orders everything behind the JOIN.
+func (cl *client) awaitJoin(room string) uint64 {
 	key := fold(room)
 	timeout := time.NewTimer(joinWait)
 	defer timeout.Stop()
 	for {
 		select {
-		case r := <-cl.joins:
-			if r == key {
-				return
+		case j := <-cl.joins:
+			if j.room == key {
+				return j.seq
 			}
 		case <-timeout.C:
-			return
+			return 0
 		}
 	}
 }
@@ -144,9 +152,11 @@ func (cl *client) inRoom(room string) bool {
 	return in
 }
 
-// replay queues the recent messages of room to the client.
-func (cl *client) replay(room string) {
-	if n := cl.srv.cfg.JoinHistory; n > 0 {
-		cl.m.History(room, hub.HistoryQuery{Limit: n})
+// replay queues the recent messages of room from before the client's
+// JOIN (sequence number joinSeq): later ones reach it live, so none comes
+// twice.
+func (cl *client) replay(room string, joinSeq uint64) {
+	if n := cl.srv.cfg.JoinHistory; n > 0 && joinSeq > 0 {
+		cl.m.History(room, hub.HistoryQuery{Before: joinSeq, Limit: n})
 	}
 }

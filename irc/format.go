@@ -31,7 +31,7 @@ func (f *format) AppendTo(b []byte, ev *hub.Event, _ *hub.Member) []byte {
 		return s.appendMessage(b, ev, caps, "")
 	case hub.KindJoin:
 		if ev.From == cl.nickNow() {
-			cl.joined(ev.Room)
+			cl.joined(ev.Room, ev.Seq)
 		}
 		return appendLine(s.tags(b, ev, caps, ""), s.source(ev.From), "JOIN", channel(ev.Room))
 	case hub.KindLeave:
