@@ -176,7 +176,11 @@ func TestShutdownDeadlineClosesStragglers(t *testing.T) {
 	srv := server.New(stubborn, server.Config{})
 	go srv.Serve(ln)
 	_, r := dial(t, ln)
+	deadline := time.Now().Add(5 * time.Second)
 	for srv.Conns() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the connection was never handed to its handler")
+		}
 		time.Sleep(time.Millisecond)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
