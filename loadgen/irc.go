@@ -62,18 +62,10 @@ func (ircWire) echoes() bool { return false }
 // pings; other lines (joins, numerics) are ignored.
 func (ircWire) readLoop(c *client) error {
 	for {
-		line, err := c.br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			c.garbledLine()
-			if err = skipLine(c.br); err != nil {
-				return err
-			}
-			continue
-		}
+		line, err := c.nextLine()
 		if err != nil {
 			return err
 		}
-		c.bytesIn.Add(int64(len(line)))
 		cmd, rest := ircCommand(line)
 		switch string(cmd) {
 		case "PRIVMSG":

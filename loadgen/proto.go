@@ -86,20 +86,32 @@ func (lineWire) appendPublish(b, payload []byte) []byte {
 
 func (lineWire) echoes() bool { return false }
 
-func (lineWire) readLoop(c *client) error {
+// nextLine returns the next whole line, counting its bytes; a line too
+// long for the buffer is counted as garbled and skipped.
+func (c *client) nextLine() ([]byte, error) {
 	for {
 		line, err := c.br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
 			c.garbledLine()
 			if err = skipLine(c.br); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c.bytesIn.Add(int64(len(line)))
+		return line, nil
+	}
+}
+
+func (lineWire) readLoop(c *client) error {
+	for {
+		line, err := c.nextLine()
+		if err != nil {
+			return err
+		}
 		line = bytes.TrimSuffix(line[:len(line)-1], []byte{'\r'})
 		c.handle(line)
 	}
