@@ -43,7 +43,9 @@ func TestUDP(t *testing.T) {
 	t.Parallel()
 	l := start(t, nil, "listen", "udp://127.0.0.1:0")
 	addr := l.listening()
-	c := start(t, strings.NewReader("one\ntwo\n"), "connect", addr, "--idle-timeout", "1500ms")
+	// The idle budget must outlast the test's own steps before it replies
+	// (seconds on a busy machine); connect then exits that long after it.
+	c := start(t, strings.NewReader("one\ntwo\n"), "connect", addr, "--idle-timeout", "5s")
 	waitFor(t, func() bool { return l.out.String() == "one\ntwo\n" }, "listen to print both datagrams, got %q", l.out.String)
 	l.stdin.Write([]byte("reply\n"))
 	waitFor(t, func() bool { return c.out.String() == "reply\n" }, "connect to print the reply, got %q", c.out.String)
