@@ -35,7 +35,9 @@
 // events after the member's resume point (from the Log, read outside the
 // lock, then from the cache up to the last applied event), then live
 // events follow. So a resume has no gap and no duplicate while others
-// publish.
+// publish. When events after the resume point are gone (forgotten by the
+// cache with no Log, or removed by the retention of a [TrimmingLog]), the
+// history says so: Batch.Complete is false.
 //
 // # Slow consumers
 //

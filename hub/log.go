@@ -29,3 +29,15 @@ type Log interface {
 	// none), so numbering continues across restarts.
 	Last(room string) (uint64, error)
 }
+
+// TrimmingLog is a Log that removes old events (retention). The hub reads
+// resumes through SinceComplete when its Log has it, so a member whose
+// resume point is older than what was kept is told that its history has a
+// gap.
+type TrimmingLog interface {
+	Log
+	// SinceComplete is Since, also reporting whether the events returned
+	// are all there were after `after` (up to limit): false when events
+	// with Seq > after were removed.
+	SinceComplete(room string, after uint64, limit int) (evs []Event, complete bool, err error)
+}

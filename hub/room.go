@@ -566,6 +566,7 @@ var errRoomGone = errors.New("room retired")
 type prefetched struct {
 	events []Event
 	full   bool // the Log had more than resumeLimit to give
+	gap    bool // the Log no longer holds some events after the resume point
 	err    error
 }
 
@@ -586,8 +587,9 @@ func (r *Room) prefetch(opt JoinOptions, pre *prefetched) {
 		if _, complete := h.recent.since(r.key, after, 1); complete {
 			return
 		}
-		evs, err := h.safeSince(r.name, after, resumeLimit-len(pre.events))
+		evs, complete, err := h.safeSince(r.name, after, resumeLimit-len(pre.events))
 		pre.events, pre.err = append(pre.events, evs...), err
+		pre.gap = pre.gap || !complete
 		pre.full = len(pre.events) >= resumeLimit
 	case opt.Recent > 0 && len(pre.events) == 0:
 		want := min(opt.Recent, 1000)
@@ -608,7 +610,7 @@ func (r *Room) historyLocked(opt JoinOptions, pre *prefetched) (b *Batch, gap bo
 	if !opt.Resume && opt.Recent <= 0 {
 		return nil, false
 	}
-	b = &Batch{Complete: pre.err == nil}
+	b = &Batch{Complete: pre.err == nil && !pre.gap}
 	after := opt.After
 	if !opt.Resume {
 		evs, more, _ := h.recent.before(r.key, math.MaxUint64, min(opt.Recent, 1000))
@@ -650,8 +652,8 @@ func (r *Room) history(q HistoryQuery) *Batch {
 	if q.After > 0 {
 		b.Events, b.Complete = h.recent.since(r.key, q.After, limit)
 		if !b.Complete && h.cfg.Log != nil {
-			if evs, err := h.safeSince(r.name, q.After, limit); err == nil {
-				b.Events, b.Complete = evs, true
+			if evs, complete, err := h.safeSince(r.name, q.After, limit); err == nil {
+				b.Events, b.Complete = evs, complete
 			}
 		}
 		return b

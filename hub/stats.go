@@ -56,9 +56,15 @@ func (h *Hub) safeLast(room string) (last uint64, err error) {
 	return h.cfg.Log.Last(room)
 }
 
-func (h *Hub) safeSince(room string, after uint64, limit int) (evs []Event, err error) {
+// safeSince reads events after a resume point, and whether the Log still
+// holds all of them (always, unless it is a TrimmingLog).
+func (h *Hub) safeSince(room string, after uint64, limit int) (evs []Event, complete bool, err error) {
 	defer h.recoverInto(&err, "log Since")
-	return h.cfg.Log.Since(room, after, limit)
+	if tl, ok := h.cfg.Log.(TrimmingLog); ok {
+		return tl.SinceComplete(room, after, limit)
+	}
+	evs, err = h.cfg.Log.Since(room, after, limit)
+	return evs, true, err
 }
 
 func (h *Hub) safeBefore(room string, before uint64, limit int) (evs []Event, err error) {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -313,5 +314,53 @@ func TestServeDataErrors(t *testing.T) {
 	code = run(t.Context(), []string{"serve", "--web", "off", "--data", bad, "--listen", "tcp://127.0.0.1:0"}, strings.NewReader(""), io.Discard, &errOut)
 	if code == exitOK || !strings.Contains(errOut.String(), path+" is not a usable hubcat history database") {
 		t.Fatalf("corrupt history: exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+// TestResumeBeforeRetentionIsIncomplete checks that a resume point older
+// than what retention kept yields the events kept, marked incomplete, and
+// that a resume from what was kept is complete: after a restart, when the
+// history comes from the database.
+func TestResumeBeforeRetentionIsIncomplete(t *testing.T) {
+	dir := t.TempDir()
+	hub, addr := startDataHub(t, dir)
+	talker := dialJSON(t, addr, "talker")
+	talker.resume(t, "trim", 0)
+	var acked []uint64
+	for i := range 6 {
+		id := fmt.Sprintf("m%d", i)
+		talker.send(t, map[string]any{"cmd": "say", "room": "trim", "text": id, "id": id})
+		acked = append(acked, talker.until(t, func(ev wireEvent) bool { return ev.Type == "ack" && ev.ClientID == id }).Seq)
+	}
+	hub.interrupt()
+	if code := hub.wait(); code != 0 {
+		t.Fatalf("hub exited %d", code)
+	}
+
+	// Keep 3 events per room: m3..m5 stay.
+	p := start(t, nil, "serve", "--listen", "tcp://127.0.0.1:0", "--web", "off", "--data", dir,
+		"--history-keep", "3", "--flood-rate", "0")
+	addr = p.waitLine(`msg=listening addr=tcp://(\S+)`)[1]
+	p.waitLine(`msg="history retention" .*removed=4`) // the join and m0..m2
+	for _, c := range []struct {
+		after    uint64
+		complete bool
+	}{
+		{0, false},
+		{acked[1], false}, // m2 was removed
+		{acked[2], true},  // removed too, but this resumer saw it
+		{acked[3], true},
+	} {
+		reader := dialJSON(t, addr, fmt.Sprintf("reader%d", c.after))
+		h := reader.resume(t, "trim", c.after)
+		var want []string
+		for i := max(3, slices.Index(acked, c.after)+1); i < 6; i++ {
+			want = append(want, fmt.Sprintf("m%d", i))
+		}
+		wantTexts(t, messages(t, h.Events, c.after), want...)
+		if h.Complete != c.complete {
+			t.Errorf("resume after %d: complete=%v, want %v", c.after, h.Complete, c.complete)
+		}
+		reader.c.Close()
 	}
 }

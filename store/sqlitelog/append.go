@@ -101,6 +101,7 @@ func (l *Log) run() {
 	tick := time.NewTicker(l.opt.RetentionEvery)
 	defer tick.Stop()
 	ret := &retention{l: l}
+	ret.start() // a hub restarted with tighter limits applies them at once
 	for {
 		select {
 		case <-l.stop:

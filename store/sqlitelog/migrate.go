@@ -46,6 +46,11 @@ var migrations = []string{
 	CREATE INDEX private_sender ON private (sender, n);
 	CREATE INDEX private_recipient ON private (recipient, n);
 	CREATE INDEX private_time ON private (time);`,
+	// 3: each room's retention mark, the highest sequence number removed,
+	// so a resume from before it is known to have a gap. Rooms stored
+	// before it are taken to have lost what precedes their oldest event.
+	`ALTER TABLE rooms ADD COLUMN trimmed INTEGER NOT NULL DEFAULT 0;
+	UPDATE rooms SET trimmed = coalesce((SELECT min(seq) - 1 FROM events WHERE room = rooms.name), last_seq);`,
 }
 
 // migrate brings the database at path up to len(steps), each step and its

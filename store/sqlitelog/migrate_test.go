@@ -54,8 +54,11 @@ func TestMigrateFromPrevious(t *testing.T) {
 	if err := migrate(context.Background(), db, path, migrations[:prev]); err != nil {
 		t.Fatal(err)
 	}
+	// Room r holds its whole history; room q lost events 1..4 to
+	// retention, and room e all of them.
 	if _, err := db.Exec(`INSERT INTO events VALUES ('r', 1, 0, 'h1-1', 'h1', 1000, 'alice', 'old', 0);
-		INSERT INTO rooms VALUES ('r', 1)`); err != nil {
+		INSERT INTO events VALUES ('q', 5, 0, 'h1-5', 'h1', 1000, 'alice', 'kept', 0);
+		INSERT INTO rooms VALUES ('r', 1), ('q', 5), ('e', 7)`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -70,6 +73,15 @@ func TestMigrateFromPrevious(t *testing.T) {
 	}
 	if last, _ := l.Last("r"); last != 1 {
 		t.Fatalf("Last = %d, want 1", last)
+	}
+	for _, c := range []struct {
+		room     string
+		after    uint64
+		complete bool
+	}{{"r", 0, true}, {"q", 3, false}, {"q", 4, true}, {"e", 6, false}, {"e", 7, true}} {
+		if _, complete, err := l.SinceComplete(c.room, c.after, 10); err != nil || complete != c.complete {
+			t.Errorf("after migration, SinceComplete(%s, %d): complete=%v, %v; want %v", c.room, c.after, complete, err, c.complete)
+		}
 	}
 	priv := hub.Event{Kind: hub.KindPrivate, ID: "p", Origin: "h1", Time: time.Unix(3, 0), From: "a", To: "b", Text: "new table"}
 	if err := storetest.AppendWait(l, storetest.Msg("r", 2), priv); err != nil {

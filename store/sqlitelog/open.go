@@ -113,7 +113,7 @@ type Log struct {
 	commit func(*sql.Tx) error
 }
 
-var _ hub.Log = (*Log)(nil)
+var _ hub.TrimmingLog = (*Log)(nil)
 
 // Open opens (creating if needed) the history under dir, migrates its
 // schema and starts the writer and the retention loop.

@@ -12,17 +12,44 @@ import (
 
 const eventColumns = "seq, kind, id, origin, time, sender, text, reason"
 
+const sinceSQL = `SELECT ` + eventColumns + ` FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?`
+
 // Since returns up to limit events of room with Seq > after, oldest first.
 func (l *Log) Since(room string, after uint64, limit int) ([]hub.Event, error) {
 	if limit <= 0 || after >= math.MaxInt64 {
 		return nil, nil
 	}
-	rows, err := l.r.Query(`SELECT `+eventColumns+` FROM events
-		WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?`, room, int64(after), limit)
+	rows, err := l.r.Query(sinceSQL, room, int64(after), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlitelog: since: %w", err)
 	}
 	return scanEvents(rows, room, limit)
+}
+
+// SinceComplete is Since, also reporting whether the events are all there
+// were after `after`: false when retention removed some (the room's
+// retention mark is above after). Both are read in one transaction.
+func (l *Log) SinceComplete(room string, after uint64, limit int) (evs []hub.Event, complete bool, err error) {
+	tx, err := l.r.Begin()
+	if err != nil {
+		return nil, false, fmt.Errorf("sqlitelog: since: %w", err)
+	}
+	defer tx.Rollback() // read only: nothing to commit
+	var trimmed int64
+	err = tx.QueryRow(`SELECT trimmed FROM rooms WHERE name = ?`, room).Scan(&trimmed)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, false, fmt.Errorf("sqlitelog: since: %w", err)
+	}
+	complete = after >= uint64(trimmed)
+	if limit <= 0 || after >= math.MaxInt64 {
+		return nil, complete, nil
+	}
+	rows, err := tx.Query(sinceSQL, room, int64(after), limit)
+	if err != nil {
+		return nil, false, fmt.Errorf("sqlitelog: since: %w", err)
+	}
+	evs, err = scanEvents(rows, room, limit)
+	return evs, complete, err
 }
 
 // Before returns the latest limit events of room with Seq < before, oldest

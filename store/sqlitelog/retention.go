@@ -19,7 +19,8 @@ const retentionPause = 50 * time.Millisecond
 // older than Options.MaxAge, a chunk at a time, on the writer goroutine
 // between groups: appends wait at most one step. It removes a prefix of a
 // room's events in sequence order, so an event is kept while any older
-// one must be. The rooms table (the high-water marks) is never trimmed.
+// one must be, and raises the room's retention mark (rooms.trimmed) with
+// it. The rooms table (the high-water marks) is never trimmed.
 type retention struct {
 	l       *Log
 	rooms   []string  // rooms left in this pass
@@ -147,14 +148,37 @@ func (r *retention) trimRoom(name string) (finished bool, err error) {
 		return true, err
 	}
 	if doomed > 0 {
-		res, err := r.l.w.Exec(`DELETE FROM events WHERE room = ? AND seq <= ?`, name, end)
+		n, err := r.remove(name, end)
 		if err != nil {
 			return true, err
 		}
-		n, _ := res.RowsAffected()
 		r.removed += n
 	}
 	return doomed < retentionChunk || seen < retentionChunk, nil
+}
+
+// remove deletes the room's events up to end and raises its retention
+// mark to end, in one transaction, so a reader sees either both or
+// neither.
+func (r *retention) remove(name string, end int64) (n int64, err error) {
+	tx, err := r.l.w.Begin()
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	res, err := tx.Exec(`DELETE FROM events WHERE room = ? AND seq <= ?`, name, end)
+	if err != nil {
+		return 0, err
+	}
+	n, _ = res.RowsAffected()
+	if _, err = tx.Exec(`UPDATE rooms SET trimmed = max(trimmed, ?) WHERE name = ?`, end, name); err != nil {
+		return 0, err
+	}
+	return n, tx.Commit()
 }
 
 // plan works out a room's cut-offs once per pass.

@@ -130,3 +130,54 @@ func TestRetentionByAge(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// sinceComplete reads a resume and its completeness, failing on error.
+func sinceComplete(t *testing.T, l *Log, room string, after uint64) ([]uint64, bool) {
+	t.Helper()
+	evs, complete, err := l.SinceComplete(room, after, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s []uint64
+	for _, ev := range evs {
+		s = append(s, ev.Seq)
+	}
+	return s, complete
+}
+
+// A resume from before what retention kept is reported incomplete; one
+// from what was kept, or from a room never trimmed, is complete.
+func TestResumeAcrossRetentionIsIncomplete(t *testing.T) {
+	l := openTest(t, "", Options{MaxPerRoom: 3, RetentionEvery: 2 * time.Millisecond})
+	for seq := uint64(1); seq <= 10; seq++ {
+		if err := storetest.AppendWait(l, storetest.Msg("r", seq)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := storetest.AppendWait(l, storetest.Msg("kept", 1), storetest.Msg("kept", 2)); err != nil {
+		t.Fatal(err)
+	}
+	waitPasses(t, l, 2)
+	for _, c := range []struct {
+		after    uint64
+		want     []uint64
+		complete bool
+	}{
+		{0, span(8, 10), false},
+		{6, span(8, 10), false},
+		{7, span(8, 10), true}, // 7 was removed, but the resumer saw it
+		{8, span(9, 10), true},
+		{10, nil, true},
+	} {
+		got, complete := sinceComplete(t, l, "r", c.after)
+		if !equalSeqs(got, c.want) || complete != c.complete {
+			t.Errorf("SinceComplete(r, %d) = %v, complete=%v; want %v, complete=%v", c.after, got, complete, c.want, c.complete)
+		}
+	}
+	if got, complete := sinceComplete(t, l, "kept", 0); !equalSeqs(got, span(1, 2)) || !complete {
+		t.Errorf("untrimmed room: %v, complete=%v", got, complete)
+	}
+	if got, complete := sinceComplete(t, l, "unknown", 0); got != nil || !complete {
+		t.Errorf("unknown room: %v, complete=%v", got, complete)
+	}
+}
