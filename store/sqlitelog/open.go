@@ -206,6 +206,13 @@ func (s *statements) prepare(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// The writer's page cache (KiB) and the WAL size (pages) that triggers a
+// checkpoint; SQLite's defaults are 2 MiB and 1,000 pages.
+const (
+	writerCacheKiB     = 32 << 10
+	walCheckpointPages = 8192
+)
+
 // openDB opens the database with hubcat's pragmas; readOnly connections
 // refuse writes.
 func openDB(path string, readOnly bool) (*sql.DB, error) {
@@ -213,10 +220,20 @@ func openDB(path string, readOnly bool) (*sql.DB, error) {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "synchronous(full)")
 	q.Add("_pragma", "foreign_keys(on)")
+	// A multi-row INSERT keeps a statement journal of the pages it
+	// changes; in memory it costs no system calls.
+	q.Add("_pragma", "temp_store(memory)")
 	if readOnly {
 		q.Add("_pragma", "query_only(on)")
 	} else {
 		q.Set("_txlock", "immediate")
+		// A group spread over many rooms dirties a page per room: a
+		// cache of writerCacheKiB keeps them all without spilling or
+		// reading them back, and checkpoints every walCheckpointPages
+		// write each hot page once for many groups, not at every other
+		// group.
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", writerCacheKiB))
+		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
 	}
 	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
 	if err != nil {
