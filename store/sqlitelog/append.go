@@ -288,8 +288,14 @@ func (l *Log) commitGroup(reqs []request, errs []error, marks map[string]uint64,
 	if err := ins.flush(); err != nil {
 		return &statementError{err}
 	}
+	// A room's mark is its latest event (see lastSeq): only a room new to
+	// the database gets its row here, so a group spread over many rooms
+	// costs no statement per room.
 	up := tx.Stmt(l.stmts.raiseMark)
 	for room, seq := range marks {
+		if l.marks[room] != 0 {
+			continue
+		}
 		if _, err := up.Exec(room, int64(seq)); err != nil {
 			return fmt.Errorf("sqlitelog: high-water mark: %w", err)
 		}

@@ -110,10 +110,12 @@ type querier interface {
 	QueryRow(query string, args ...any) *sql.Row
 }
 
-// lastSeq reads room's high-water mark.
+// lastSeq reads room's high-water mark: its latest stored event, or the
+// mark kept in rooms.last_seq when retention removed that event.
 func lastSeq(q querier, room string) (uint64, error) {
 	var seq int64
-	err := q.QueryRow(`SELECT last_seq FROM rooms WHERE name = ?`, room).Scan(&seq)
+	err := q.QueryRow(`SELECT max(last_seq, coalesce((SELECT max(seq) FROM events WHERE room = ?1), 0))
+		FROM rooms WHERE name = ?1`, room).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

@@ -170,14 +170,18 @@ func (r *retention) remove(name string, end int64) (n int64, err error) {
 			tx.Rollback()
 		}
 	}()
+	// The high-water mark is the latest event while it is stored: keep it
+	// in rooms.last_seq before removing events, in case that one goes too.
+	if _, err = tx.Exec(`UPDATE rooms SET trimmed = max(trimmed, ?2),
+		last_seq = max(last_seq, coalesce((SELECT max(seq) FROM events WHERE room = ?1), 0))
+		WHERE name = ?1`, name, end); err != nil {
+		return 0, err
+	}
 	res, err := tx.Exec(`DELETE FROM events WHERE room = ? AND seq <= ?`, name, end)
 	if err != nil {
 		return 0, err
 	}
 	n, _ = res.RowsAffected()
-	if _, err = tx.Exec(`UPDATE rooms SET trimmed = max(trimmed, ?) WHERE name = ?`, end, name); err != nil {
-		return 0, err
-	}
 	return n, tx.Commit()
 }
 
