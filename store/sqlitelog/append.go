@@ -264,7 +264,7 @@ func (l *Log) commitGroup(reqs []request, errs []error, marks map[string]uint64,
 	if savepoints {
 		marks = map[string]uint64{}
 	}
-	ins := &inserter{stmts: &l.stmts, tx: tx}
+	ins := &inserter{stmts: &l.stmts, tx: tx, saved: savepoints}
 	for i, r := range reqs {
 		if errs[i] != nil {
 			continue
@@ -338,10 +338,18 @@ const insertSizes = 7
 // maxRows is the most room events one INSERT carries.
 const maxRows = 1 << (insertSizes - 1)
 
-// insertRowsSQL is an INSERT of n room events.
-func insertRowsSQL(n int) string {
+// insertRowsSQL is an INSERT of n room events. A failing OR ROLLBACK
+// insert ends the whole transaction, which spares SQLite the statement
+// journal (a copy of every page the statement changes) that undoing the
+// statement alone needs: the group path uses it, and the savepoint path,
+// which must undo one request alone, uses the plain INSERT.
+func insertRowsSQL(n int, orRollback bool) string {
 	var b strings.Builder
-	b.WriteString("INSERT INTO events (room, seq, kind, id, origin, time, sender, text, reason) VALUES ")
+	b.WriteString("INSERT ")
+	if orRollback {
+		b.WriteString("OR ROLLBACK ")
+	}
+	b.WriteString("INTO events (room, seq, kind, id, origin, time, sender, text, reason) VALUES ")
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
@@ -356,6 +364,7 @@ func insertRowsSQL(n int) string {
 type inserter struct {
 	stmts *statements
 	tx    *sql.Tx
+	saved bool         // inside savepoints: a failure must undo one statement only
 	rows  []*hub.Event // room events not yet inserted
 	args  []any
 }
@@ -391,7 +400,11 @@ func (w *inserter) flush() error {
 			w.args = append(w.args, ev.Room, int64(ev.Seq), int64(ev.Kind), ev.ID, ev.Origin,
 				unixNano(ev.Time), ev.From, ev.Text, int64(ev.Reason))
 		}
-		if _, err := w.tx.Stmt(w.stmts.insertRows[size]).Exec(w.args...); err != nil {
+		stmt := w.stmts.insertRows[size]
+		if w.saved {
+			stmt = w.stmts.insertRowsSaved[size]
+		}
+		if _, err := w.tx.Stmt(stmt).Exec(w.args...); err != nil {
 			first := w.rows[0]
 			w.rows = w.rows[:0]
 			return fmt.Errorf("sqlitelog: store events %s…: %w", first.ID, err)

@@ -178,7 +178,8 @@ func (l *Log) open() error {
 
 // statements are the writer's prepared statements.
 type statements struct {
-	insertRows               [insertSizes]*sql.Stmt // insertRows[i] inserts 1<<i room events
+	insertRows               [insertSizes]*sql.Stmt // insertRows[i] inserts 1<<i room events, OR ROLLBACK
+	insertRowsSaved          [insertSizes]*sql.Stmt // the same, undoing only itself on failure
 	insertPrivate, raiseMark *sql.Stmt
 }
 
@@ -199,7 +200,10 @@ func (s *statements) prepare(ctx context.Context, db *sql.DB) error {
 	}
 	for i := range s.insertRows {
 		var err error
-		if s.insertRows[i], err = db.PrepareContext(ctx, insertRowsSQL(1<<i)); err != nil {
+		if s.insertRows[i], err = db.PrepareContext(ctx, insertRowsSQL(1<<i, true)); err != nil {
+			return err
+		}
+		if s.insertRowsSaved[i], err = db.PrepareContext(ctx, insertRowsSQL(1<<i, false)); err != nil {
 			return err
 		}
 	}
