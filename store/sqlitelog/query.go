@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/hubcat/hubcat/hub"
 )
@@ -125,10 +126,21 @@ func lastSeq(q querier, room string) (uint64, error) {
 	return uint64(seq), nil
 }
 
+// scratchEvents are reusable buffers rows are read into before the result
+// is copied out at its exact size: a long read neither grows its slice
+// step by step nor holds a buffer sized for its limit.
+var scratchEvents = sync.Pool{New: func() any { return new([]hub.Event) }}
+
 // scanEvents reads rows of eventColumns into events of room.
 func scanEvents(rows *sql.Rows, room string, limit int) ([]hub.Event, error) {
 	defer rows.Close()
-	evs := make([]hub.Event, 0, min(limit, 1024))
+	scratch := scratchEvents.Get().(*[]hub.Event)
+	evs := (*scratch)[:0]
+	defer func() {
+		clear(evs) // drop the strings; keep the array
+		*scratch = evs[:0]
+		scratchEvents.Put(scratch)
+	}()
 	for rows.Next() {
 		ev := hub.Event{Room: room}
 		var seq, kind, t, reason int64
@@ -141,5 +153,8 @@ func scanEvents(rows *sql.Rows, room string, limit int) ([]hub.Event, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlitelog: read events: %w", err)
 	}
-	return evs, nil
+	if len(evs) == 0 {
+		return nil, nil
+	}
+	return slices.Clone(evs), nil
 }
