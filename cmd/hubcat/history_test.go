@@ -361,6 +361,17 @@ func TestResumeBeforeRetentionIsIncomplete(t *testing.T) {
 		if h.Complete != c.complete {
 			t.Errorf("resume after %d: complete=%v, want %v", c.after, h.Complete, c.complete)
 		}
+		if c.after == 0 {
+			reader.c.Close()
+			continue // a history request without after asks for the latest events
+		}
+		// A history request from the same point, once in the room.
+		reader.send(t, map[string]any{"cmd": "history", "room": "trim", "after": c.after, "limit": 10})
+		h = reader.until(t, func(ev wireEvent) bool { return ev.Type == "history" && ev.Room == "trim" })
+		wantTexts(t, messages(t, h.Events, c.after), want...)
+		if h.Complete != c.complete {
+			t.Errorf("history after %d: complete=%v, want %v", c.after, h.Complete, c.complete)
+		}
 		reader.c.Close()
 	}
 }
