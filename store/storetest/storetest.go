@@ -170,6 +170,22 @@ func testSinceBefore(t *testing.T, l hub.Log) {
 			t.Errorf("%s: %s", c.name, d)
 		}
 	}
+	// A log that can trim reads the same events, and nothing was trimmed.
+	if tl, ok := l.(hub.TrimmingLog); ok {
+		for _, after := range []uint64{0, 10, 50} {
+			got, complete, err := tl.SinceComplete("r", after, 5)
+			want, _ := l.Since("r", after, 5)
+			if err != nil || !complete {
+				t.Errorf("SinceComplete(%d): complete=%v, %v; want complete", after, complete, err)
+			}
+			if d := Same(got, want); d != "" {
+				t.Errorf("SinceComplete(%d) differs from Since: %s", after, d)
+			}
+		}
+		if got, complete, err := tl.SinceComplete("none", 3, 5); err != nil || !complete || len(got) != 0 {
+			t.Errorf("SinceComplete of an unknown room: %v, complete=%v, %v", got, complete, err)
+		}
+	}
 }
 
 func testRoomsApart(t *testing.T, l hub.Log) {
