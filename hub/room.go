@@ -612,18 +612,25 @@ func (r *Room) historyLocked(opt JoinOptions, pre *prefetched) (b *Batch, gap bo
 	}
 	b = &Batch{Complete: pre.err == nil && !pre.gap}
 	after := opt.After
+	// The Log may already hold events not applied yet (stored, their done
+	// on its way): those reach the member live, once it is in the room,
+	// so the history stops at the last applied event.
+	read := pre.events
+	if i := slices.IndexFunc(read, func(ev Event) bool { return ev.Seq > r.applied }); i >= 0 {
+		read = read[:i]
+	}
 	if !opt.Resume {
 		evs, more, _ := h.recent.before(r.key, math.MaxUint64, min(opt.Recent, 1000))
-		if pre.err == nil && len(pre.events) > len(evs) {
-			tail, _ := h.recent.since(r.key, pre.events[len(pre.events)-1].Seq, resumeLimit)
-			evs, more = append(slices.Clone(pre.events), tail...), true
+		if pre.err == nil && len(read) > len(evs) {
+			tail, _ := h.recent.since(r.key, read[len(read)-1].Seq, resumeLimit)
+			evs, more = append(slices.Clone(read), tail...), true
 		}
 		b.Events, b.More = evs, more
 		return b, false
 	}
-	if n := len(pre.events); n > 0 {
-		b.Events = slices.Clone(pre.events)
-		after = pre.events[n-1].Seq
+	if n := len(read); n > 0 {
+		b.Events = slices.Clone(read)
+		after = read[n-1].Seq
 	}
 	if pre.full {
 		b.Complete = false // more were missed than one resume returns
