@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -456,17 +457,23 @@ func helloJSON(t *testing.T, ln net.Listener, nick string) *jsonClient {
 // next reads events until one of type typ, returning it.
 func (c *jsonClient) next(typ string) map[string]any {
 	c.t.Helper()
+	return c.nextOf(typ)
+}
+
+// nextOf reads events until one of the types given, returning it.
+func (c *jsonClient) nextOf(types ...string) map[string]any {
+	c.t.Helper()
 	for range 50 {
 		l := c.readLine()
 		var ev map[string]any
 		if err := json.Unmarshal([]byte(l), &ev); err != nil {
 			c.t.Fatalf("%s: not JSON: %q", c.name, l)
 		}
-		if ev["type"] == typ {
+		if slices.Contains(types, ev["type"].(string)) {
 			return ev
 		}
 	}
-	c.t.Fatalf("%s: no %s event", c.name, typ)
+	c.t.Fatalf("%s: no %v event", c.name, types)
 	return nil
 }
 
@@ -528,6 +535,43 @@ func TestJSONProtocolV1(t *testing.T) {
 	if ev := js.next("pong"); ev["client_id"] != "p" {
 		t.Fatalf("pong: %v", ev)
 	}
+}
+
+// JSON commands read together are said as one burst, yet each is answered
+// on its own, in order: an ack with its id, or its own error.
+func TestJSONSaysReadTogetherAreAnsweredOneByOne(t *testing.T) {
+	ln := listenTCP(t)
+	startHub(t, chat.Config{}, hub.Config{}, ln)
+	nc := join(t, dialTCP(t, ln), "ncuser")
+	js := helloJSON(t, ln, "rich")
+	nc.sawJoin("rich")
+	js.send( // one write
+		`{"cmd":"say","room":"lobby","text":"one","id":"a1"}`,
+		`{"cmd":"say","room":"lobby","text":"\u0007","id":"a2"}`,
+		`{"cmd":"act","room":"lobby","text":"waves","id":"a3"}`,
+		`{"cmd":"say","room":"nowhere","text":"lost","id":"a4"}`,
+		`{"cmd":"say","room":"lobby","text":"two","id":"a5"}`,
+	)
+	want := []struct{ typ, id, code string }{
+		{"ack", "a1", ""}, {"error", "a2", "empty"}, {"ack", "a3", ""}, {"error", "a4", "not_in_room"}, {"ack", "a5", ""},
+	}
+	var lastSeq float64
+	for _, w := range want {
+		ev := js.nextOf("ack", "error")
+		if ev["type"] != w.typ || ev["client_id"] != w.id || (w.code != "" && ev["code"] != w.code) {
+			t.Fatalf("want %s for %s (%s), got %v", w.typ, w.id, w.code, ev)
+		}
+		if w.typ == "ack" {
+			if seq := ev["seq"].(float64); seq <= lastSeq {
+				t.Fatalf("ack %s: seq %v after %v", w.id, seq, lastSeq)
+			} else {
+				lastSeq = seq
+			}
+		}
+	}
+	nc.expect("<rich> one")
+	nc.expect("* rich waves")
+	nc.expect("<rich> two")
 }
 
 // A WebSocket-style connection is JSON from its first byte.

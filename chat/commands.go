@@ -100,11 +100,19 @@ func (s *session) report(err error) {
 
 // post sends texts to the focus room.
 func (s *session) post(k hub.Kind, clientID string, texts ...string) error {
-	focus := s.m.Focus()
-	if focus == "" {
-		return errNoFocus
+	focus, err := s.focus()
+	if err != nil {
+		return err
 	}
 	return s.m.Post(focus, k, clientID, texts...)
+}
+
+// focus is the room plain lines go to.
+func (s *session) focus() (string, error) {
+	if focus := s.m.Focus(); focus != "" {
+		return focus, nil
+	}
+	return "", errNoFocus
 }
 
 var errNoFocus = fmt.Errorf("you are not in a room; /join one")
@@ -250,7 +258,7 @@ func (s *session) format(arg string) {
 		s.startJSON("")
 	case "text":
 		s.json = false
-		s.m.SetFormats(TextFormat, TextAwayFormat)
+		s.m.SetFormats(s.srv.text, s.srv.textAway)
 		s.m.SetAllPresence(false)
 		s.m.Notice("format is now text")
 	default:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hubcat/hubcat/hub"
@@ -184,3 +185,23 @@ func appendJSON(b []byte, v any) []byte {
 	}
 	return append(append(b, out...), '\n')
 }
+
+// framed renders events with f and frames them with frame (Config.Framer).
+type framed struct {
+	f     hub.Format
+	frame func(dst, lines []byte) []byte
+}
+
+// Append implements hub.Format.
+func (f *framed) Append(dst []byte, ev *hub.Event) []byte {
+	buf := renderBufs.Get().(*[]byte)
+	lines := f.f.Append((*buf)[:0], ev)
+	dst = f.frame(dst, lines)
+	if cap(lines) <= 64<<10 {
+		*buf = lines[:0]
+		renderBufs.Put(buf)
+	}
+	return dst
+}
+
+var renderBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}

@@ -47,7 +47,7 @@ func (s *session) startJSON(clientID string) {
 // switchJSON renders everything from now on as JSON events.
 func (s *session) switchJSON() {
 	s.json = true
-	s.m.SetFormat(JSONFormat)
+	s.m.SetFormat(s.srv.json)
 	s.m.SetAllPresence(true)
 }
 
@@ -67,7 +67,7 @@ func (s *session) sendJSON(v map[string]any) {
 	if v["client_id"] == "" {
 		delete(v, "client_id")
 	}
-	s.m.Queue(appendJSON(nil, v))
+	s.m.Queue(s.srv.frame(appendJSON(nil, v)))
 }
 
 // jsonLine runs one JSON command line; it reports whether the member quit.
@@ -76,6 +76,7 @@ func (s *session) jsonLine(text []byte) (quit bool) {
 	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
+		s.sayBurst()
 		code := "bad_json"
 		if strings.HasPrefix(err.Error(), "json: unknown field") {
 			code = "unknown_field"
@@ -84,8 +85,12 @@ func (s *session) jsonLine(text []byte) (quit bool) {
 		return false
 	}
 	if len(c.ID) > maxClientID {
+		s.sayBurst()
 		s.m.Fail("bad_json", fmt.Sprintf("id is over %d bytes", maxClientID), "")
 		return false
+	}
+	if c.Cmd != "say" && c.Cmd != "act" {
+		s.sayBurst() // what came before is answered first
 	}
 	return s.jsonCommand(&c)
 }
@@ -126,7 +131,12 @@ func (s *session) jsonCommand(c *jsonCommand) (quit bool) {
 		if c.Cmd == "act" {
 			kind = hub.KindAction
 		}
-		fail(m.Post(room, kind, c.ID, c.Text))
+		if hub.CleanText(c.Text) == "" {
+			s.sayBurst()
+			fail(hub.ErrEmpty)
+			return false
+		}
+		s.queue(room, true, hub.Said{Kind: kind, Text: c.Text, ClientID: c.ID})
 	case "msg":
 		fail(m.Private(c.To, c.Text, c.ID))
 	case "join":

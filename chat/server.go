@@ -57,6 +57,12 @@ type Config struct {
 	// Frontend names the front end in the hub's statistics; "" means
 	// "line".
 	Frontend string
+	// Framer, when set, frames what the connection is written for a
+	// message-based transport (a WebSocket's text frames): it appends each
+	// '\n'-terminated line of lines to dst as one message. Events are
+	// framed as they are rendered, once per burst rather than once per
+	// member, and the connection is written whole frames.
+	Framer func(dst, lines []byte) []byte
 }
 
 // Server serves the line protocol for a hub. It implements server.Handler.
@@ -64,6 +70,8 @@ type Server struct {
 	hub *hub.Hub
 	cfg Config
 	log *slog.Logger
+
+	text, textAway, json hub.Format // the formats, framed by cfg.Framer
 }
 
 // NewServer returns a line-protocol front end for h.
@@ -84,7 +92,21 @@ func NewServer(h *hub.Hub, cfg Config) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{hub: h, cfg: cfg, log: log}
+	s := &Server{hub: h, cfg: cfg, log: log, text: TextFormat, textAway: TextAwayFormat, json: JSONFormat}
+	if cfg.Framer != nil {
+		s.text = &framed{TextFormat, cfg.Framer}
+		s.textAway = &framed{TextAwayFormat, cfg.Framer}
+		s.json = &framed{JSONFormat, cfg.Framer}
+	}
+	return s
+}
+
+// frame frames lines the front end writes itself.
+func (s *Server) frame(lines []byte) []byte {
+	if s.cfg.Framer == nil {
+		return lines
+	}
+	return s.cfg.Framer(nil, lines)
 }
 
 // session is one connection's state, owned by its reader goroutine.
@@ -93,6 +115,11 @@ type session struct {
 	m      *hub.Member
 	json   bool          // input lines starting with '{' are JSON commands
 	budget *rate.Limiter // for expensive commands (history, who)
+
+	// Messages read together, said as one burst (see readLoop).
+	burst     []hub.Said
+	burstRoom string // their room
+	burstJSON bool   // they are JSON commands, each answered on its own
 }
 
 // ServeConn runs one client until it quits, breaks, is cut off, or ctx is
@@ -101,18 +128,18 @@ func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 	p := hub.Peer{
 		Addr:     c.RemoteAddr().String(),
 		Frontend: s.cfg.Frontend,
-		Format:   TextFormat, AwayFormat: TextAwayFormat,
+		Format:   s.text, AwayFormat: s.textAway,
 		Write:    s.writer(c),
 		TryWrite: sockwrite.TryWriter(c),
 		Hangup:   func() { abort(c) },
 	}
 	if s.cfg.JSONOnly {
-		p.Format, p.AwayFormat, p.AllPresence = JSONFormat, nil, true
+		p.Format, p.AwayFormat, p.AllPresence = s.json, nil, true
 	}
 	m, err := s.hub.Attach(p)
 	if err != nil {
 		c.SetWriteDeadline(time.Now().Add(time.Second))
-		io.WriteString(c, "*** server shutting down\n")
+		c.Write(s.frame([]byte("*** server shutting down\n")))
 		return
 	}
 	stop := context.AfterFunc(ctx, func() {
@@ -182,15 +209,7 @@ func (s *session) readLoop(ctx context.Context, c net.Conn) hub.CloseReason {
 	if cfg.FloodRate > 0 {
 		flood = &floodGate{lim: rate.NewLimiter(rate.Limit(cfg.FloodRate), cfg.FloodBurst)}
 	}
-	var burst []string
-	say := func() {
-		if len(burst) > 0 {
-			s.report(s.post(hub.KindMessage, "", burst...))
-		}
-		clear(burst)
-		burst = burst[:0]
-	}
-	defer say()
+	defer s.sayBurst()
 	silent := cfg.IdleTimeout <= 0 && cfg.SilentTimeout > 0 // until the first line
 	if silent {
 		c.SetReadDeadline(time.Now().Add(cfg.SilentTimeout))
@@ -220,19 +239,19 @@ func (s *session) readLoop(ctx context.Context, c net.Conn) hub.CloseReason {
 			return s.srv.readFailure(ctx, m, err)
 		}
 		if m.CutReason() != hub.StillConnected {
-			burst = burst[:0]
+			s.dropBurst()
 			return m.CutReason() // what is still buffered is not run
 		}
 		if l.Repaired {
 			m.Notice("your line had invalid UTF-8; the bad bytes were replaced with U+FFFD")
 		}
-		if quit := s.handle(l.Text, &burst, say); quit {
+		if quit := s.handle(l.Text); quit {
 			return hub.ClientQuit
 		}
-		if lr.Buffered() == 0 || len(burst) == maxBurst {
-			say() // no more input at hand: send the burst on its way
+		if lr.Buffered() == 0 || len(s.burst) >= maxBurst {
+			s.sayBurst() // no more input at hand: send the burst on its way
 		}
-		if flood != nil && !flood.wait(ctx, m, say) {
+		if flood != nil && !flood.wait(ctx, m, s.sayBurst) {
 			return hub.ServerShutdown
 		}
 	}
@@ -240,20 +259,61 @@ func (s *session) readLoop(ctx context.Context, c net.Conn) hub.CloseReason {
 
 // handle runs one input line: a JSON command, a /command, or chat text
 // added to the burst. It reports whether the member quit.
-func (s *session) handle(text []byte, burst *[]string, say func()) (quit bool) {
+func (s *session) handle(text []byte) (quit bool) {
 	if len(text) > 0 && text[0] == '{' && (s.json || isHello(text)) {
-		say()
 		return s.jsonLine(text)
 	}
 	cmd, chat, isCmd := line.ParseCommand(text)
 	switch {
 	case isCmd:
-		say()
+		s.sayBurst()
 		return s.command(cmd)
 	case len(chat) > 0:
-		*burst = append(*burst, string(chat))
+		focus, err := s.focus()
+		if err != nil {
+			s.sayBurst()
+			s.report(err)
+			return false
+		}
+		s.queue(focus, false, hub.Said{Kind: hub.KindMessage, Text: string(chat)})
 	}
 	return false
+}
+
+// queue adds a message to the burst, saying the burst first if it is for
+// another room, or of the other kind of input.
+func (s *session) queue(room string, json bool, said hub.Said) {
+	if len(s.burst) > 0 && (room != s.burstRoom || json != s.burstJSON) {
+		s.sayBurst()
+	}
+	s.burstRoom, s.burstJSON = room, json
+	s.burst = append(s.burst, said)
+}
+
+// sayBurst posts the burst, so that its messages reach each member in one
+// write and are stored in one group, and tells the client if it failed:
+// each JSON command with its own error, plain lines with one notice.
+func (s *session) sayBurst() {
+	if len(s.burst) == 0 {
+		return
+	}
+	err := s.m.PostBurst(s.burstRoom, s.burst)
+	switch {
+	case err == nil:
+	case s.burstJSON:
+		for _, said := range s.burst {
+			s.m.Fail(errorCode(err), err.Error(), said.ClientID)
+		}
+	default:
+		s.report(err)
+	}
+	s.dropBurst()
+}
+
+// dropBurst forgets the burst.
+func (s *session) dropBurst() {
+	clear(s.burst)
+	s.burst = s.burst[:0]
 }
 
 // isHello reports whether a text-mode line opens the JSON protocol.

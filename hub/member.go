@@ -21,8 +21,10 @@ type Member struct {
 	focus       atomic.Pointer[Room]    // the room AwayFormat does not apply to
 	out         *Outbox
 	closeConn   func()
-	left        bool    // owned by the reader goroutine
-	burst       []Event // reused for Post's events; owned by the reader goroutine
+	left        bool     // owned by the reader goroutine
+	burst       []Event  // reused for PostBurst's events; owned by the reader goroutine
+	ids         []string // their client IDs; likewise
+	said        []Said   // reused by Post; likewise
 
 	cutOnce sync.Once
 	cut     atomic.Uint32 // CloseReason set when the hub cut the member off
@@ -304,31 +306,53 @@ func (m *Member) Say(room string, lines ...string) error {
 	return m.Post(room, KindMessage, "", lines...)
 }
 
-// Post sends texts to room, in order, as messages or actions (k). A front
-// end that has several lines at hand passes them together: they are
-// numbered under one lock and reach each recipient as one write. The
-// sender gets one ack (for the last), carrying clientID, once they are
-// stored and delivered.
+// Post sends texts to room, in order, as messages or actions (k), each
+// acknowledged with clientID; see PostBurst.
 func (m *Member) Post(room string, k Kind, clientID string, texts ...string) error {
-	if k != KindMessage && k != KindAction {
-		return ErrEmpty
+	m.said = m.said[:0]
+	for _, t := range texts {
+		m.said = append(m.said, Said{Kind: k, Text: t, ClientID: clientID})
 	}
+	err := m.PostBurst(room, m.said)
+	clear(m.said)
+	return err
+}
+
+// Said is one message of a burst: a message or an action, and the ID the
+// client gave its request ("" for none).
+type Said struct {
+	Kind     Kind // KindMessage or KindAction
+	Text     string
+	ClientID string
+}
+
+// PostBurst sends messages to room, in order. A front end that has several
+// at hand passes them together: they are numbered under one lock, stored
+// in one group and reach each recipient as one write. The sender gets an
+// ack for each, carrying its ClientID, once it is stored and delivered.
+// Texts empty after cleaning are left out; ErrEmpty when none is left.
+func (m *Member) PostBurst(room string, said []Said) error {
 	r := m.roomNamed(room)
 	if r == nil {
 		return ErrNotInRoom
 	}
 	name := m.Name()
-	m.burst = m.burst[:0]
-	for _, t := range texts {
-		if t = CleanText(t); t != "" {
-			m.burst = append(m.burst, Event{Kind: k, From: name, Text: t})
+	m.burst, m.ids = m.burst[:0], m.ids[:0]
+	for _, s := range said {
+		if s.Kind != KindMessage && s.Kind != KindAction {
+			return ErrEmpty
+		}
+		if t := CleanText(s.Text); t != "" {
+			m.burst = append(m.burst, Event{Kind: s.Kind, From: name, Text: t})
+			m.ids = append(m.ids, s.ClientID)
 		}
 	}
 	if len(m.burst) == 0 {
 		return ErrEmpty
 	}
-	err := r.publish(m.burst, m, clientID)
+	err := r.publish(m.burst, m, m.ids)
 	clear(m.burst) // let the texts go
+	clear(m.ids)
 	return err
 }
 
@@ -409,7 +433,7 @@ func (m *Member) everywhere(ev Event) {
 	for _, r := range m.roomList() {
 		e := ev
 		e.ID = base + "/" + r.key
-		r.publish([]Event{e}, m, "")
+		r.publish([]Event{e}, m, nil)
 	}
 }
 

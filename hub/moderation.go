@@ -190,7 +190,7 @@ func (m *Member) moderate(room string, fn func(r *Room, fl *flushList) ([]Event,
 	events, err := fn(r, fl)
 	var next func()
 	if err == nil && len(events) > 0 {
-		next = r.submitLocked(events, m, "", fl)
+		next = r.submitLocked(events, m, nil, fl)
 	}
 	r.mu.Unlock()
 	fl.run()

@@ -73,6 +73,7 @@ type Room struct {
 	nrender   int               // valid entries in renders; guarded by mu
 	scratch   []byte            // personal renderings and acks; guarded by mu
 	ack       Event             // the ack being rendered, kept to spare an allocation; guarded by mu
+	oneID     [1]string         // the client ID of one ordered event being applied; guarded by mu
 	mod       moderation        // guarded by mu
 	toFlush   flushList         // outboxes stored batches claimed, to flush; guarded by mu
 	flushing  bool              // flushStored runs; guarded by mu
@@ -85,11 +86,11 @@ type rendering struct {
 
 // batch is a run of events of one room on its way through the Log.
 type batch struct {
-	events   []Event
-	from     *Member // the sender, to acknowledge or tell of a failure
-	clientID string
-	done     bool
-	err      error
+	events []Event
+	from   *Member  // the sender, to acknowledge or tell of a failure
+	ids    []string // the client IDs of the events, or nil
+	done   bool
+	err    error
 }
 
 type ackTo struct {
@@ -115,7 +116,7 @@ func (r *Room) size() int {
 // publish numbers events from one member (or none) and sends them on
 // their way: delivered at once without a Log, after it stores them with
 // one, after the Sequencer orders them in a cluster. Then it flushes.
-func (r *Room) publish(events []Event, from *Member, clientID string) error {
+func (r *Room) publish(events []Event, from *Member, ids []string) error {
 	fl := newFlushList()
 	r.mu.Lock()
 	if k := events[0].Kind; from != nil && (k == KindMessage || k == KindAction) && !r.mayTalkLocked(from) {
@@ -123,7 +124,7 @@ func (r *Room) publish(events []Event, from *Member, clientID string) error {
 		flushLists.Put(fl)
 		return ErrModerated
 	}
-	next := r.submitLocked(events, from, clientID, fl)
+	next := r.submitLocked(events, from, ids, fl)
 	r.mu.Unlock()
 	// Before writing inline, let other publishers that are ready run
 	// first: what they add to the outboxes this one claimed goes out in the
@@ -141,8 +142,9 @@ func (r *Room) publish(events []Event, from *Member, clientID string) error {
 
 // submitLocked numbers events (unless a Sequencer will) and applies them
 // or queues them for the Log or the Sequencer; the returned func, if any,
-// must run after r.mu is released. r.mu must be held.
-func (r *Room) submitLocked(events []Event, from *Member, clientID string, fl *flushList) func() {
+// must run after r.mu is released. ids, when not nil, are the client IDs
+// of the events, for their acks. r.mu must be held.
+func (r *Room) submitLocked(events []Event, from *Member, ids []string, fl *flushList) func() {
 	h := r.hub
 	for i := range events {
 		ev := &events[i]
@@ -156,17 +158,17 @@ func (r *Room) submitLocked(events []Event, from *Member, clientID string, fl *f
 		}
 	}
 	if h.cfg.Sequencer != nil {
-		return r.orderLocked(events, from, clientID)
+		return r.orderLocked(events, from, ids)
 	}
 	for i := range events {
 		r.seq++
 		events[i].Seq = r.seq
 	}
 	if h.cfg.Log == nil {
-		r.applyLocked(events, from, clientID, fl)
+		r.applyLocked(events, from, ids, fl)
 		return nil
 	}
-	r.pending = append(r.pending, &batch{events: slices.Clone(events), from: from, clientID: clientID})
+	r.pending = append(r.pending, &batch{events: slices.Clone(events), from: from, ids: slices.Clone(ids)})
 	h.stats.logPending.Add(int64(len(events)))
 	if r.appending {
 		return nil
@@ -209,11 +211,11 @@ func (r *Room) stored(b *batch, err error) {
 			h.stats.logFailures.Add(1)
 			h.log.Warn("log: events not stored", "room", r.name, "events", len(b.events), "err", b.err)
 			if b.from != nil {
-				b.from.failLocked(ErrorCode(ErrNotStored), ErrNotStored.Error(), b.clientID, fl)
+				forEachID(b.ids, func(id string) { b.from.failLocked(ErrorCode(ErrNotStored), ErrNotStored.Error(), id, fl) })
 			}
 			continue
 		}
-		r.applyLocked(b.events, b.from, b.clientID, fl)
+		r.applyLocked(b.events, b.from, b.ids, fl)
 	}
 	retire := len(r.members) == 0 && len(r.pending) == 0
 	start := len(r.toFlush) > 0 && !r.flushing
@@ -245,30 +247,57 @@ func (r *Room) flushStored() {
 	}
 }
 
-// orderLocked registers the sender's ack and returns the call that hands
+// orderLocked registers the sender's acks and returns the call that hands
 // events to the Sequencer. r.mu must be held.
-func (r *Room) orderLocked(events []Event, from *Member, clientID string) func() {
-	last := events[len(events)-1].ID
-	if from != nil && !events[0].Kind.IsPresence() {
+func (r *Room) orderLocked(events []Event, from *Member, ids []string) func() {
+	talk := from != nil && !events[0].Kind.IsPresence()
+	if talk {
 		if r.acks == nil {
 			r.acks = map[string]ackTo{}
 		}
-		r.acks[last] = ackTo{from, clientID}
+		for i := range events {
+			r.acks[events[i].ID] = ackTo{from, idAt(ids, i)}
+		}
 	}
-	events = slices.Clone(events)
+	events, ids = slices.Clone(events), slices.Clone(ids)
 	return func() {
 		r.hub.safeOrder(events, func(err error) {
 			if err == nil {
 				return
 			}
-			r.mu.Lock()
-			delete(r.acks, last)
-			r.mu.Unlock()
+			if talk {
+				r.mu.Lock()
+				for i := range events {
+					delete(r.acks, events[i].ID)
+				}
+				r.mu.Unlock()
+			}
 			r.hub.log.Warn("sequencer: events not ordered", "room", r.name, "err", err)
 			if from != nil {
-				from.Fail(ErrorCode(ErrUnavailable), ErrUnavailable.Error(), clientID)
+				forEachID(ids, func(id string) { from.Fail(ErrorCode(ErrUnavailable), ErrUnavailable.Error(), id) })
 			}
 		})
+	}
+}
+
+// idAt is the client ID of event i of a burst whose IDs are ids (nil: none).
+func idAt(ids []string, i int) string {
+	if ids == nil {
+		return ""
+	}
+	return ids[i]
+}
+
+// forEachID calls f once for each distinct client ID of a burst ("" when
+// it has none), to tell the sender of a failure once per request.
+func forEachID(ids []string, f func(id string)) {
+	if ids == nil {
+		f("")
+	}
+	for i, id := range ids {
+		if !slices.Contains(ids[:i], id) {
+			f(id)
+		}
 	}
 }
 
@@ -297,7 +326,8 @@ func (r *Room) applyOrdered(events []Event) {
 			}
 			from = r.hub.lookup(name)
 		}
-		r.applyLocked(events[i:i+1], from, to.clientID, fl)
+		r.oneID[0] = to.clientID
+		r.applyLocked(events[i:i+1], from, r.oneID[:], fl)
 	}
 	r.mu.Unlock()
 	fl.run()
@@ -327,9 +357,9 @@ func (r *Room) trackRemoteLocked(ev *Event) {
 }
 
 // applyLocked caches events, delivers them to the members and
-// acknowledges the sender. r.mu must be held; the caller runs fl after
-// releasing it.
-func (r *Room) applyLocked(events []Event, from *Member, clientID string, fl *flushList) {
+// acknowledges each message to its sender, with its client ID (ids, or
+// nil). r.mu must be held; the caller runs fl after releasing it.
+func (r *Room) applyLocked(events []Event, from *Member, ids []string, fl *flushList) {
 	h := r.hub
 	last := &events[len(events)-1]
 	r.applied = last.Seq
@@ -337,8 +367,12 @@ func (r *Room) applyLocked(events []Event, from *Member, clientID string, fl *fl
 	r.fanOutLocked(events, from, fl)
 	if from != nil && (last.Kind == KindMessage || last.Kind == KindAction) {
 		h.stats.messagesIn.Add(uint64(len(events)))
-		r.ack = Event{Kind: KindAck, Room: r.name, Seq: last.Seq, ID: last.ID, ClientID: clientID, Time: last.Time}
-		r.scratch = from.appendRendered(r.scratch[:0], &r.ack)
+		r.scratch = r.scratch[:0]
+		for i := range events {
+			ev := &events[i]
+			r.ack = Event{Kind: KindAck, Room: r.name, Seq: ev.Seq, ID: ev.ID, ClientID: idAt(ids, i), Time: ev.Time}
+			r.scratch = from.appendRendered(r.scratch, &r.ack)
+		}
 		if len(r.scratch) > 0 {
 			from.enqueueLocked(r.scratch, fl)
 		}
@@ -549,7 +583,7 @@ func (r *Room) join(m *Member, opt JoinOptions) (res JoinResult, err error) {
 			res.Names = append(res.Names, o.Name())
 		}
 		r.members = append(r.members, m)
-		next = r.submitLocked([]Event{{Kind: KindJoin, From: m.Name()}}, m, "", fl)
+		next = r.submitLocked([]Event{{Kind: KindJoin, From: m.Name()}}, m, nil, fl)
 	}
 	r.mu.Unlock()
 	fl.run()
@@ -695,7 +729,7 @@ func (r *Room) remove(m *Member, ev Event) {
 	r.leftLocked(m)
 	var next func()
 	if !r.hub.closing.Load() {
-		next = r.submitLocked([]Event{ev}, m, "", fl)
+		next = r.submitLocked([]Event{ev}, m, nil, fl)
 	}
 	empty := len(r.members) == 0 && len(r.pending) == 0
 	r.mu.Unlock()

@@ -20,7 +20,7 @@ import (
 type Config struct {
 	// Chat configures the line/JSON front end each WebSocket is handed to
 	// (line length, flood control, write timeout), exactly as for TCP.
-	// JSONOnly and Frontend are set by New.
+	// JSONOnly, Frontend and Framer are set by New.
 	Chat chat.Config
 	// Origins lists the host patterns (path.Match, e.g. "example.com" or
 	// "*.example.com") of other origins whose pages may open /ws. The
@@ -67,6 +67,7 @@ func New(h *hub.Hub, cfg Config) *Handler {
 	cfg.Chat.Logger = log
 	cfg.Chat.JSONOnly = true
 	cfg.Chat.Frontend = "ws"
+	cfg.Chat.Framer = appendFrames
 	wh := &Handler{cfg: cfg, log: log, chat: chat.NewServer(h, cfg.Chat), mux: http.NewServeMux()}
 	wh.ctx, wh.cancel = context.WithCancel(context.Background())
 	reg := wh.metrics(h)

@@ -15,21 +15,26 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/hubcat/hubcat/hub"
+	"github.com/hubcat/hubcat/internal/sockwrite"
 )
 
 // msgConn adapts a WebSocket to the net.Conn a line front end reads and
 // writes: each message received reads as one line (its text followed by
-// '\n'; newlines inside a message read as spaces), and each '\n'-terminated
-// line written goes out as one text message without the newline.
+// '\n'; newlines inside a message read as spaces), and what is written is
+// whole text frames, which the front end frames as it renders events
+// (appendFrames, as chat.Config.Framer), once per burst for all members.
 //
 // One Read returns every message already buffered, so that a burst of
 // messages reaches the front end as a burst of lines (which it hands to
-// the hub at once). One Write frames all its lines into one buffer and
-// sends it with one system call: data frames from a server are unmasked
-// and simple, so msgConn writes them itself, under the socket's write
-// deadline, and leaves the handshake, reading, control frames (pings,
-// close) to the WebSocket library. Both write whole frames in one call on
-// the socket, so their frames never interleave.
+// the hub at once). One Write sends its frames with one system call: data
+// frames from a server are unmasked and simple, so msgConn writes them
+// itself, under the socket's write deadline, and leaves the handshake,
+// reading and control frames (pings, close) to the WebSocket library.
+// TryWriter gives the hub the same write without blocking, so a browser
+// that keeps up is written to inline, as a TCP client is. Every write to
+// the socket goes through one frameWriter, so frames never interleave.
 //
 // Caveats, as for websocket.NetConn:
 //   - the read limit is off: messages stream through Read, so the line
@@ -42,6 +47,7 @@ import (
 type msgConn struct {
 	ws  *websocket.Conn
 	raw net.Conn      // the hijacked connection under ws
+	out *frameWriter  // every write to raw
 	br  *bufio.Reader // what ws reads from: its Buffered input is not yet read
 
 	readCtx    context.Context
@@ -58,7 +64,7 @@ type msgConn struct {
 
 func newMsgConn(ws *websocket.Conn, h *hijacked) *msgConn {
 	ws.SetReadLimit(-1)
-	c := &msgConn{ws: ws, raw: h.conn, br: h.br, closed: make(chan struct{})}
+	c := &msgConn{ws: ws, raw: h.conn, out: h.out, br: h.br, closed: make(chan struct{})}
 	c.readCtx, c.readCancel = context.WithCancel(context.Background())
 	return c
 }
@@ -137,29 +143,120 @@ func (c *msgConn) readErr(err error) error {
 	return err
 }
 
-// Write implements net.Conn: each line of b becomes one text frame, and
-// all of them leave in one write to the socket.
+// Write implements net.Conn: b holds whole text frames (the chat front
+// end frames what it writes, see chat.Config.Framer), written as they are.
 func (c *msgConn) Write(b []byte) (int, error) {
 	if c.closing.Load() {
 		return 0, net.ErrClosed
 	}
-	buf := frameBufs.Get().(*[]byte)
-	out := appendFrames((*buf)[:0], b)
-	_, err := c.raw.Write(out)
-	if cap(out) <= 64<<10 {
-		*buf = out[:0]
-		frameBufs.Put(buf)
-	}
-	if err != nil {
+	if err := c.out.writeFrames(b); err != nil {
 		return 0, err
 	}
 	return len(b), nil
 }
 
-var frameBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+// TryWriter gives the hub a non-blocking write of frames (see
+// sockwrite.TryWriter), or nil when the socket has no descriptor of its
+// own (TLS).
+func (c *msgConn) TryWriter() hub.TryWriteFunc {
+	if c.out.try == nil {
+		return nil
+	}
+	return func(b []byte) (int, error) {
+		if c.closing.Load() {
+			return 0, net.ErrClosed
+		}
+		return c.out.tryFrames(b)
+	}
+}
+
+// frameWriter is the one way to the socket under a WebSocket: the hub's
+// data frames, written inline without blocking or by its writer
+// goroutine, and the library's control frames (pings, pongs, close), which
+// it writes through Write. A frame the socket took only in part leaves its
+// unsent end in tail, which whoever writes next sends first, so frames
+// never interleave.
+type frameWriter struct {
+	conn net.Conn
+	try  hub.TryWriteFunc // non-blocking write to conn; nil without a descriptor
+
+	mu   sync.Mutex
+	tail []byte // the unsent end of a frame; guarded by mu
+}
+
+// Write implements io.Writer for the library: a blocking write of whole
+// control frames, after any tail.
+func (w *frameWriter) Write(b []byte) (int, error) {
+	return len(b), w.writeFrames(b)
+}
+
+// writeFrames writes b, whole frames, after any tail, blocking as needed.
+func (w *frameWriter) writeFrames(b []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.tail) > 0 {
+		if _, err := w.conn.Write(w.tail); err != nil {
+			return err
+		}
+		w.tail = nil
+	}
+	_, err := w.conn.Write(b)
+	return err
+}
+
+// tryFrames writes what the socket takes now of b, whole frames, after any
+// tail. It reports how much of b it has dealt with: what went out, and the
+// rest of a frame that went out in part, kept as the tail. When the
+// library is writing a control frame, or the tail does not go out whole,
+// it writes nothing and leaves b to the blocking writer.
+func (w *frameWriter) tryFrames(b []byte) (int, error) {
+	if !w.mu.TryLock() {
+		return 0, nil
+	}
+	defer w.mu.Unlock()
+	if len(w.tail) > 0 {
+		n, err := w.try(w.tail)
+		w.tail = w.tail[n:]
+		if err != nil || len(w.tail) > 0 {
+			return 0, err
+		}
+		w.tail = nil
+	}
+	n, err := w.try(b)
+	if err != nil || n == len(b) {
+		return n, err
+	}
+	end := frameEnd(b, n)
+	if end > n {
+		w.tail = append([]byte(nil), b[n:end]...)
+	}
+	return end, nil
+}
+
+// frameEnd is where, in b (whole frames), the frame holding byte n-1 ends.
+func frameEnd(b []byte, n int) int {
+	end := 0
+	for end < n {
+		end += frameLen(b[end:])
+	}
+	return end
+}
+
+// frameLen is the length of the unmasked frame at the start of b.
+func frameLen(b []byte) int {
+	switch n := b[1] & 0x7f; n {
+	case 126:
+		return 4 + int(binary.BigEndian.Uint16(b[2:]))
+	case 127:
+		return 10 + int(binary.BigEndian.Uint64(b[2:]))
+	default:
+		return 2 + int(n)
+	}
+}
 
 // appendFrames appends each '\n'-terminated line of b (the last may lack
-// its newline) as one final, unmasked text frame.
+// its newline) as one final, unmasked text frame: the chat front end's
+// Framer for WebSocket clients.
 func appendFrames(out, b []byte) []byte {
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
@@ -238,11 +335,13 @@ func (c *msgConn) SetReadDeadline(t time.Time) error {
 func (c *msgConn) SetWriteDeadline(t time.Time) error { return c.raw.SetWriteDeadline(t) }
 
 // hijacked records the connection and reader that the WebSocket library
-// takes over from the HTTP server.
+// takes over from the HTTP server, and puts a frameWriter under its
+// writes.
 type hijacked struct {
 	http.ResponseWriter
 	conn net.Conn
 	br   *bufio.Reader
+	out  *frameWriter
 }
 
 // Unwrap lets http.ResponseController reach the wrapped writer.
@@ -255,6 +354,7 @@ func (h *hijacked) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	h.conn, h.br = nc, brw.Reader
+	h.out = &frameWriter{conn: nc, try: sockwrite.TryWriter(nc)}
 	// The library writes only control frames: a small buffer does.
-	return nc, bufio.NewReadWriter(brw.Reader, bufio.NewWriterSize(nc, 256)), nil
+	return nc, bufio.NewReadWriter(brw.Reader, bufio.NewWriterSize(h.out, 256)), nil
 }

@@ -23,10 +23,14 @@ type writer struct {
 	cb   func(fd uintptr) bool // w.write, bound once: calls allocate nothing
 }
 
-// TryWriter returns a non-blocking write for c, or nil when c has no file
-// descriptor of its own (TLS, pipes, WebSockets): those are written by the
-// hub's writer goroutine alone.
+// TryWriter returns a non-blocking write for c: its own, when c offers one
+// (a TryWriter method, as the WebSocket adapter has, framing lines on its
+// socket), or one on c's file descriptor. It returns nil when c has neither
+// (TLS, pipes): those are written by the hub's writer goroutine alone.
 func TryWriter(c net.Conn) hub.TryWriteFunc {
+	if tw, ok := c.(interface{ TryWriter() hub.TryWriteFunc }); ok {
+		return tw.TryWriter()
+	}
 	sc, ok := c.(syscall.Conn)
 	if !ok {
 		return nil
