@@ -208,6 +208,7 @@ func (m *Member) pushLocked(ev *Event, fl *flushList) {
 
 // failLocked queues an error event (see pushLocked).
 func (m *Member) failLocked(code, text, clientID string, fl *flushList) {
+	m.hub.stats.refuse(code)
 	m.pushLocked(&Event{Kind: KindError, Code: code, Text: text, ClientID: clientID, Time: m.hub.now()}, fl)
 }
 
@@ -262,6 +263,7 @@ func (m *Member) Notice(texts ...string) {
 // Fail tells this member that a request failed, with a stable code (see
 // ErrorCode) and the client's ID for the request, if it gave one.
 func (m *Member) Fail(code, text, clientID string) {
+	m.hub.stats.refuse(code)
 	m.send(&Event{Kind: KindError, Code: code, Text: text, ClientID: clientID, Time: m.hub.now()})
 }
 

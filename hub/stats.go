@@ -3,6 +3,7 @@ package hub
 import (
 	"fmt"
 	"math"
+	"sync"
 	"sync/atomic"
 )
 
@@ -14,6 +15,16 @@ type counters struct {
 	slowCuts    atomic.Uint64
 	logPending  atomic.Int64
 	logFailures atomic.Uint64
+	refused     sync.Map // error code → *atomic.Uint64: requests refused, by reason
+}
+
+// refuse counts one request refused with code.
+func (c *counters) refuse(code string) {
+	n, ok := c.refused.Load(code)
+	if !ok {
+		n, _ = c.refused.LoadOrStore(code, new(atomic.Uint64))
+	}
+	n.(*atomic.Uint64).Add(1)
 }
 
 // Stats is a snapshot of the hub's activity, for /metrics.
@@ -24,8 +35,9 @@ type Stats struct {
 	Deliveries       uint64 // events queued to members
 	BytesQueued      uint64 // bytes queued to members
 	SlowConsumerCuts uint64
-	LogPending       int    // events handed to the Log, not yet durable
-	LogFailures      uint64 // batches the Log refused
+	LogPending       int               // events handed to the Log, not yet durable
+	LogFailures      uint64            // batches the Log refused
+	Refused          map[string]uint64 // inputs refused with an error, by its code (see ErrorCode)
 }
 
 // Stats returns the hub's counters.
@@ -38,7 +50,12 @@ func (h *Hub) Stats() Stats {
 		SlowConsumerCuts: h.stats.slowCuts.Load(),
 		LogPending:       int(max(0, h.stats.logPending.Load())),
 		LogFailures:      h.stats.logFailures.Load(),
+		Refused:          map[string]uint64{},
 	}
+	h.stats.refused.Range(func(code, n any) bool {
+		s.Refused[code.(string)] = n.(*atomic.Uint64).Load()
+		return true
+	})
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s.Rooms = len(h.rooms)

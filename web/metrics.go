@@ -39,12 +39,13 @@ var (
 	slowCutsDesc    = desc("slow_consumer_cuts_total", "Members cut off because they did not read.")
 	logPendingDesc  = desc("log_pending", "Events handed to the log and not yet durable.")
 	logFailuresDesc = desc("log_failures_total", "Batches of events the log refused.")
+	refusedDesc     = desc("inputs_refused_total", "Client inputs refused with an error, by reason (the error code).", "reason")
 )
 
 // Describe implements prometheus.Collector.
 func (c hubCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{membersDesc, roomsDesc, messagesInDesc, deliveriesDesc,
-		bytesOutDesc, slowCutsDesc, logPendingDesc, logFailuresDesc} {
+		bytesOutDesc, slowCutsDesc, logPendingDesc, logFailuresDesc, refusedDesc} {
 		ch <- d
 	}
 }
@@ -68,4 +69,7 @@ func (c hubCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(bytesOutDesc, s.BytesQueued)
 	counter(slowCutsDesc, s.SlowConsumerCuts)
 	counter(logFailuresDesc, s.LogFailures)
+	for reason, n := range s.Refused {
+		ch <- prometheus.MustNewConstMetric(refusedDesc, prometheus.CounterValue, float64(n), reason)
+	}
 }

@@ -65,6 +65,19 @@ func TestWebSocketLineTooLongIsRefusedAndConnectionKept(t *testing.T) {
 	if got := nc.expect("<"); !strings.HasSuffix(got, "> short") {
 		t.Fatalf("tcp got %q", got)
 	}
+	ws.cmd(map[string]any{"cmd": "say", "room": "nowhere", "text": "lost"})
+	ws.cmd(map[string]any{"cmd": "say", "room": "elsewhere", "text": "lost"})
+	for range 2 {
+		ws.expect("not_in_room", func(e event) bool { return e["type"] == "error" && e.str("code") == "not_in_room" })
+	}
+	for sample, want := range map[string]float64{
+		`hubcat_inputs_refused_total{reason="too_long"}`:    1,
+		`hubcat_inputs_refused_total{reason="not_in_room"}`: 2,
+	} {
+		if got := metric(t, s, sample); got != want {
+			t.Errorf("%s = %v, want %v", sample, got, want)
+		}
+	}
 }
 
 func TestCrossOriginWebSocketRefused(t *testing.T) {

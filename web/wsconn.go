@@ -334,6 +334,9 @@ func (c *msgConn) SetReadDeadline(t time.Time) error {
 // frames as well as the library's control frames).
 func (c *msgConn) SetWriteDeadline(t time.Time) error { return c.raw.SetWriteDeadline(t) }
 
+// wsReadBuffer is the size of a WebSocket's read buffer.
+const wsReadBuffer = 1 << 10
+
 // hijacked records the connection and reader that the WebSocket library
 // takes over from the HTTP server, and puts a frameWriter under its
 // writes.
@@ -354,7 +357,13 @@ func (h *hijacked) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	h.conn, h.br = nc, brw.Reader
+	if h.br.Buffered() == 0 {
+		// The HTTP server's 4 KiB reader would be most of what an idle
+		// client costs; a browser's messages are small, and longer reads
+		// go around a buffer anyway.
+		h.br = bufio.NewReaderSize(nc, wsReadBuffer)
+	}
 	h.out = &frameWriter{conn: nc, try: sockwrite.TryWriter(nc)}
 	// The library writes only control frames: a small buffer does.
-	return nc, bufio.NewReadWriter(brw.Reader, bufio.NewWriterSize(h.out, 256)), nil
+	return nc, bufio.NewReadWriter(h.br, bufio.NewWriterSize(h.out, 256)), nil
 }

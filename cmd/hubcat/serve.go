@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"sync"
@@ -33,6 +34,7 @@ type serveOptions struct {
 	logLevel        string
 	logJSON         bool
 	cpuProfile      string
+	memProfile      string
 	history         historyOptions
 	irc             ircOptions
 	web             webOptions
@@ -72,6 +74,7 @@ Logs go to stderr. SIGINT or SIGTERM tells every client, flushes and exits.`,
 	f.BoolVar(&o.logJSON, "log-json", false, "log JSON lines instead of text")
 	addHistoryFlags(f, &o.history)
 	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a CPU profile (pprof) to this file until shutdown")
+	f.StringVar(&o.memProfile, "mem-profile", "", "write a heap profile (pprof) to this file as shutdown begins, clients still connected")
 	o.irc.register(f)
 	o.web.register(f)
 	o.cluster.register(f)
@@ -167,6 +170,11 @@ func runServe(ctx context.Context, std stdio, o serveOptions) error {
 	case err = <-errs:
 		log.Error("listener failed; shutting down", "err", err)
 	}
+	if o.memProfile != "" {
+		if perr := writeHeapProfile(o.memProfile); perr != nil {
+			log.Warn("heap profile not written", "err", perr)
+		}
+	}
 	h.Close()
 	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
 	defer cancel()
@@ -237,6 +245,20 @@ func serveLogger(w io.Writer, level string, asJSON bool) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return slog.New(slog.NewTextHandler(w, opts)), nil
+}
+
+// writeHeapProfile writes the live heap, after a collection, to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // startCPUProfile profiles the process into path until stop is called.
