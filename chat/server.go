@@ -114,7 +114,7 @@ type session struct {
 	srv    *Server
 	m      *hub.Member
 	json   bool          // input lines starting with '{' are JSON commands
-	budget *rate.Limiter // for expensive commands (history, who)
+	budget *rate.Limiter // for expensive commands (history, who); made at the first
 
 	// Messages read together, said as one burst (see readLoop).
 	burst     []hub.Said
@@ -136,24 +136,20 @@ func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 	if s.cfg.JSONOnly {
 		p.Format, p.AwayFormat, p.AllPresence = s.json, nil, true
 	}
-	m, err := s.hub.Attach(p)
+	var ss *session
+	var err error
+	aside(func() { ss, err = s.welcome(p) })
 	if err != nil {
 		c.SetWriteDeadline(time.Now().Add(time.Second))
 		c.Write(s.frame([]byte("*** server shutting down\n")))
 		return
 	}
+	m := ss.m
 	stop := context.AfterFunc(ctx, func() {
 		m.Notice("server shutting down")
 		m.Outbox().Close()
 		c.SetReadDeadline(time.Now())
 	})
-	ss := &session{srv: s, m: m, budget: rate.NewLimiter(expensiveRate, expensiveBurst)}
-	if s.cfg.JSONOnly {
-		ss.startJSON("")
-		ss.jsonJoin(hub.DefaultRoom, &jsonCommand{})
-	} else {
-		ss.greet()
-	}
 	reason := ss.readLoop(ctx, c)
 	stop()
 	m.Leave(reason)
@@ -163,6 +159,42 @@ func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 		return
 	}
 	lingeringClose(c)
+}
+
+// welcome attaches the peer to the hub and greets it: in the JSON protocol
+// with a hello and the lobby, else with the text greeting.
+func (s *Server) welcome(p hub.Peer) (*session, error) {
+	m, err := s.hub.Attach(p)
+	if err != nil {
+		return nil, err
+	}
+	ss := &session{srv: s, m: m}
+	if s.cfg.JSONOnly {
+		ss.startJSON("")
+		ss.jsonJoin(hub.DefaultRoom, &jsonCommand{})
+	} else {
+		ss.greet()
+	}
+	return ss, nil
+}
+
+// aside runs f on a goroutine of its own and waits for it, passing on a
+// panic. The welcome's deep calls (name checks, rendering history, encoding JSON) then
+// grow a stack that is freed at once, not the reader's: an idle client
+// keeps that one for as long as it stays, and goroutine stacks only shrink
+// when a collection finds them mostly unused.
+func aside(f func()) {
+	var p any
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() { p = recover() }()
+		f()
+	}()
+	<-done
+	if p != nil {
+		panic(p)
+	}
 }
 
 // Expensive commands (history, who) may run at this rate per connection,
@@ -176,6 +208,9 @@ const (
 // expensive reports whether the member may run an expensive command now,
 // telling it when it may not.
 func (s *session) expensive() bool {
+	if s.budget == nil {
+		s.budget = rate.NewLimiter(expensiveRate, expensiveBurst)
+	}
 	if s.budget.Allow() {
 		return true
 	}

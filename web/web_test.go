@@ -209,3 +209,28 @@ func TestWebSocketsBeyondMaxConnsRefused(t *testing.T) {
 		}
 	}
 }
+
+// A browser that never says anything is let go after the silent timeout,
+// told why, though its reader waits for input outside the WebSocket
+// library; one that speaks stays.
+func TestSilentWebSocketIsDisconnected(t *testing.T) {
+	s := startSite(t, web.Config{Chat: chat.Config{SilentTimeout: 500 * time.Millisecond}}, hub.Config{})
+	silent := s.dialWS(nil)
+	talker := s.dialWS(nil)
+	talker.cmd(map[string]any{"cmd": "ping"})
+	silent.expect("the silent-timeout notice", func(e event) bool {
+		return e["type"] == "notice" && strings.Contains(e.str("text"), "without input")
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := silent.c.Read(ctx); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				t.Fatal("the silent browser's WebSocket is still open")
+			}
+			break
+		}
+	}
+	talker.cmd(map[string]any{"cmd": "ping", "id": "still-here"})
+	talker.expect("pong", func(e event) bool { return e["type"] == "pong" && e.str("client_id") == "still-here" })
+}

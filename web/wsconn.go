@@ -12,6 +12,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -46,9 +47,10 @@ import (
 // Read is called by one goroutine at a time, Write likewise.
 type msgConn struct {
 	ws  *websocket.Conn
-	raw net.Conn      // the hijacked connection under ws
-	out *frameWriter  // every write to raw
-	br  *bufio.Reader // what ws reads from: its Buffered input is not yet read
+	raw net.Conn        // the hijacked connection under ws
+	rc  syscall.RawConn // raw's descriptor, for waitInput; nil for TLS
+	out *frameWriter    // every write to raw
+	br  *bufio.Reader   // what ws reads from: its Buffered input is not yet read
 
 	readCtx    context.Context
 	readCancel context.CancelFunc
@@ -65,6 +67,9 @@ type msgConn struct {
 func newMsgConn(ws *websocket.Conn, h *hijacked) *msgConn {
 	ws.SetReadLimit(-1)
 	c := &msgConn{ws: ws, raw: h.conn, out: h.out, br: h.br, closed: make(chan struct{})}
+	if sc, ok := h.conn.(syscall.Conn); ok {
+		c.rc, _ = sc.SyscallConn()
+	}
 	c.readCtx, c.readCancel = context.WithCancel(context.Background())
 	return c
 }
@@ -80,8 +85,11 @@ func (c *msgConn) Read(p []byte) (int, error) {
 	}
 	for n < len(p) {
 		if c.msg == nil {
-			if n > 0 && c.br.Buffered() == 0 {
-				return n, nil // nothing more at hand
+			if c.br.Buffered() == 0 {
+				if n > 0 {
+					return n, nil // nothing more at hand
+				}
+				c.waitInput()
 			}
 			_, r, err := c.ws.Reader(c.readCtx)
 			if err != nil {
@@ -116,6 +124,22 @@ func (c *msgConn) Read(p []byte) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// waitInput blocks until the socket has input, or an error or EOF to
+// report, or the read deadline passes (see SetReadDeadline). An idle client's reader goroutine
+// waits here, a few calls deep, rather than deep in the WebSocket library,
+// so its stack stays small: ten thousand idle clients hold ten thousand of
+// them. Without a descriptor (TLS) it returns at once.
+func (c *msgConn) waitInput() {
+	if c.rc == nil {
+		return
+	}
+	var b [1]byte
+	c.rc.Read(func(fd uintptr) bool {
+		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return err != syscall.EAGAIN
+	})
 }
 
 // flatten turns the line breaks inside a message into spaces, so that one
@@ -289,6 +313,7 @@ func (c *msgConn) Close() error {
 	c.closeOnce.Do(func() {
 		c.closing.Store(true)
 		c.readCancel()
+		c.raw.SetReadDeadline(time.Now()) // ends a waitInput
 		if t := c.readTimer.Load(); t != nil {
 			t.Stop()
 		}
@@ -322,6 +347,7 @@ func (c *msgConn) SetReadDeadline(t time.Time) error {
 		next = time.AfterFunc(time.Until(t), func() {
 			c.readExpiry.Store(true)
 			c.readCancel()
+			c.raw.SetReadDeadline(time.Now()) // ends a waitInput too
 		})
 	}
 	if old := c.readTimer.Swap(next); old != nil {
@@ -335,7 +361,7 @@ func (c *msgConn) SetReadDeadline(t time.Time) error {
 func (c *msgConn) SetWriteDeadline(t time.Time) error { return c.raw.SetWriteDeadline(t) }
 
 // wsReadBuffer is the size of a WebSocket's read buffer.
-const wsReadBuffer = 1 << 10
+const wsReadBuffer = 512
 
 // hijacked records the connection and reader that the WebSocket library
 // takes over from the HTTP server, and puts a frameWriter under its

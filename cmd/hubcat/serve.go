@@ -171,7 +171,7 @@ func runServe(ctx context.Context, std stdio, o serveOptions) error {
 		log.Error("listener failed; shutting down", "err", err)
 	}
 	if o.memProfile != "" {
-		if perr := writeHeapProfile(o.memProfile); perr != nil {
+		if perr := writeHeapProfile(o.memProfile, log); perr != nil {
 			log.Warn("heap profile not written", "err", perr)
 		}
 	}
@@ -247,13 +247,18 @@ func serveLogger(w io.Writer, level string, asJSON bool) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(w, opts)), nil
 }
 
-// writeHeapProfile writes the live heap, after a collection, to path.
-func writeHeapProfile(path string) error {
+// writeHeapProfile writes the live heap, after a collection, to path, and
+// logs how much memory the heap and the goroutine stacks hold.
+func writeHeapProfile(path string, log *slog.Logger) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	log.Info("heap profile", "file", path, "heap_live_bytes", ms.HeapAlloc, "heap_inuse_bytes", ms.HeapInuse,
+		"stack_inuse_bytes", ms.StackInuse, "goroutines", runtime.NumGoroutine())
 	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
 		f.Close()
 		return err
