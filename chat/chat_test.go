@@ -477,12 +477,20 @@ func (c *jsonClient) nextOf(types ...string) map[string]any {
 	return nil
 }
 
-func TestJSONProtocolV1(t *testing.T) {
+// lineAndJSON starts a hub with a line client, ncuser, and a JSON client,
+// rich, who has joined after it.
+func lineAndJSON(t *testing.T) (*client, *jsonClient) {
+	t.Helper()
 	ln := listenTCP(t)
 	startHub(t, chat.Config{}, hub.Config{}, ln)
 	nc := join(t, dialTCP(t, ln), "ncuser")
 	js := helloJSON(t, ln, "rich")
 	nc.sawJoin("rich")
+	return nc, js
+}
+
+func TestJSONProtocolV1(t *testing.T) {
+	nc, js := lineAndJSON(t)
 
 	// A JSON client cannot make a line client see a forged notice or a
 	// second line.
@@ -540,11 +548,7 @@ func TestJSONProtocolV1(t *testing.T) {
 // JSON commands read together are said as one burst, yet each is answered
 // on its own, in order: an ack with its id, or its own error.
 func TestJSONSaysReadTogetherAreAnsweredOneByOne(t *testing.T) {
-	ln := listenTCP(t)
-	startHub(t, chat.Config{}, hub.Config{}, ln)
-	nc := join(t, dialTCP(t, ln), "ncuser")
-	js := helloJSON(t, ln, "rich")
-	nc.sawJoin("rich")
+	nc, js := lineAndJSON(t)
 	js.send( // one write
 		`{"cmd":"say","room":"lobby","text":"one","id":"a1"}`,
 		`{"cmd":"say","room":"lobby","text":"\u0007","id":"a2"}`,
