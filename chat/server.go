@@ -114,7 +114,7 @@ type session struct {
 	srv    *Server
 	m      *hub.Member
 	json   bool          // input lines starting with '{' are JSON commands
-	budget *rate.Limiter // for expensive commands (history, who); made at the first
+	budget *rate.Limiter // for expensive commands (history, who); made for the first
 
 	// Messages read together, said as one burst (see readLoop).
 	burst     []hub.Said
@@ -179,10 +179,10 @@ func (s *Server) welcome(p hub.Peer) (*session, error) {
 }
 
 // aside runs f on a goroutine of its own and waits for it, passing on a
-// panic. The welcome's deep calls (name checks, rendering history, encoding JSON) then
-// grow a stack that is freed at once, not the reader's: an idle client
-// keeps that one for as long as it stays, and goroutine stacks only shrink
-// when a collection finds them mostly unused.
+// panic. The welcome's deep calls (name checks, rendering history,
+// encoding JSON) then grow a stack that is freed at once, not the
+// reader's: an idle client keeps that one for as long as it stays, and
+// goroutine stacks only shrink when a collection finds them mostly unused.
 func aside(f func()) {
 	var p any
 	done := make(chan struct{})
