@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // DefaultMaxLength is the line limit when none is given.
@@ -107,6 +108,9 @@ func (r *Reader) fill() {
 		if cap(r.buf) > minBuffer && !r.filled {
 			r.buf = nil // traffic is light again: give the big buffer back
 		}
+		if w, ok := r.src.(InputWaiter); ok {
+			r.waitInput(w)
+		}
 	}
 	switch {
 	case r.buf == nil:
@@ -126,6 +130,28 @@ func (r *Reader) fill() {
 		r.err = err
 	}
 }
+
+// InputWaiter is a source that can wait for input without a buffer (a
+// WebSocket adapter peeking at its socket). A Reader of one holds no buffer
+// while it waits, so an idle connection costs none.
+type InputWaiter interface {
+	// WaitInput returns when a Read would not block, or would fail.
+	WaitInput()
+}
+
+// waitInput lends the empty buffer out while w waits for input.
+func (r *Reader) waitInput(w InputWaiter) {
+	if b := r.buf; cap(b) == minBuffer {
+		idleBufs.Put(&b)
+		r.buf = nil
+	}
+	w.WaitInput()
+	if r.buf == nil {
+		r.buf = *idleBufs.Get().(*[]byte)
+	}
+}
+
+var idleBufs = sync.Pool{New: func() any { b := make([]byte, minBuffer); return &b }}
 
 // Buffered reports how many bytes have been read but not yet returned: zero
 // means the next ReadLine will read from the source (and may block).

@@ -40,24 +40,20 @@ import (
 // Caveats, as for websocket.NetConn:
 //   - the read limit is off: messages stream through Read, so the line
 //     reader's maximum line length is the only size cap;
-//   - a read deadline that passes closes the WebSocket (the library cannot
-//     abandon a read without closing), so Read then fails for good;
+//   - a read deadline that passes in the middle of a frame leaves the
+//     WebSocket out of step, so Read then fails for good;
 //   - close code 1000 or 1001 from the peer reads as io.EOF.
 //
 // Read is called by one goroutine at a time, Write likewise.
 type msgConn struct {
 	ws  *websocket.Conn
 	raw net.Conn        // the hijacked connection under ws
-	rc  syscall.RawConn // raw's descriptor, for waitInput; nil for TLS
+	rc  syscall.RawConn // raw's descriptor, for WaitInput; nil for TLS
 	out *frameWriter    // every write to raw
 	br  *bufio.Reader   // what ws reads from: its Buffered input is not yet read
 
-	readCtx    context.Context
-	readCancel context.CancelFunc
-	readTimer  atomic.Pointer[time.Timer]
-	readExpiry atomic.Bool
-	msg        io.Reader // the message being read, nil between messages
-	eol        bool      // the newline ending the last message is still owed
+	msg io.Reader // the message being read, nil between messages
+	eol bool      // the newline ending the last message is still owed
 
 	closing   atomic.Bool // Close was called: write no more data frames
 	closeOnce sync.Once
@@ -70,7 +66,6 @@ func newMsgConn(ws *websocket.Conn, h *hijacked) *msgConn {
 	if sc, ok := h.conn.(syscall.Conn); ok {
 		c.rc, _ = sc.SyscallConn()
 	}
-	c.readCtx, c.readCancel = context.WithCancel(context.Background())
 	return c
 }
 
@@ -85,13 +80,11 @@ func (c *msgConn) Read(p []byte) (int, error) {
 	}
 	for n < len(p) {
 		if c.msg == nil {
-			if c.br.Buffered() == 0 {
-				if n > 0 {
-					return n, nil // nothing more at hand
-				}
-				c.waitInput()
+			if n > 0 && c.br.Buffered() == 0 {
+				return n, nil // nothing more at hand
 			}
-			_, r, err := c.ws.Reader(c.readCtx)
+			c.WaitInput()
+			_, r, err := c.ws.Reader(context.Background()) // the socket's read deadline bounds it
 			if err != nil {
 				if n > 0 {
 					return n, nil // the error comes again on the next call
@@ -126,14 +119,14 @@ func (c *msgConn) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// waitInput blocks until the socket has input, or an error or EOF to
-// report, or the read deadline passes (see SetReadDeadline). An idle client's reader goroutine
+// WaitInput blocks until the socket has input, or an error or EOF to
+// report, or the read deadline passes (line.InputWaiter). An idle client's reader goroutine
 // waits here, a few calls deep, rather than deep in the WebSocket library,
 // so its stack stays small: ten thousand idle clients hold ten thousand of
 // them. Without a descriptor (TLS) it returns at once.
-func (c *msgConn) waitInput() {
-	if c.rc == nil {
-		return
+func (c *msgConn) WaitInput() {
+	if c.rc == nil || c.msg != nil || c.eol || c.br.Buffered() > 0 {
+		return // input is at hand already, or cannot be waited for here
 	}
 	var b [1]byte
 	c.rc.Read(func(fd uintptr) bool {
@@ -158,7 +151,7 @@ func flatten(b []byte) {
 // readErr maps the library's read errors to what a net.Conn reader expects.
 func (c *msgConn) readErr(err error) error {
 	switch {
-	case c.readExpiry.Load():
+	case errors.Is(err, os.ErrDeadlineExceeded):
 		return os.ErrDeadlineExceeded
 	case websocket.CloseStatus(err) == websocket.StatusNormalClosure,
 		websocket.CloseStatus(err) == websocket.StatusGoingAway:
@@ -312,11 +305,7 @@ func appendFrames(out, b []byte) []byte {
 func (c *msgConn) Close() error {
 	c.closeOnce.Do(func() {
 		c.closing.Store(true)
-		c.readCancel()
-		c.raw.SetReadDeadline(time.Now()) // ends a waitInput
-		if t := c.readTimer.Load(); t != nil {
-			t.Stop()
-		}
+		c.raw.SetReadDeadline(time.Now()) // ends a read under way
 		force := time.AfterFunc(time.Second, func() { c.ws.CloseNow() })
 		go func() {
 			defer close(c.closed)
@@ -339,29 +328,17 @@ func (c *msgConn) SetDeadline(t time.Time) error {
 	return c.SetWriteDeadline(t)
 }
 
-// SetReadDeadline implements net.Conn. A deadline that passes closes the
-// WebSocket (see msgConn).
-func (c *msgConn) SetReadDeadline(t time.Time) error {
-	var next *time.Timer
-	if !t.IsZero() {
-		next = time.AfterFunc(time.Until(t), func() {
-			c.readExpiry.Store(true)
-			c.readCancel()
-			c.raw.SetReadDeadline(time.Now()) // ends a waitInput too
-		})
-	}
-	if old := c.readTimer.Swap(next); old != nil {
-		old.Stop()
-	}
-	return nil
-}
+// SetReadDeadline implements net.Conn: it is the socket's, so it costs
+// no timer of its own. A deadline that passes in the middle of a frame
+// leaves the WebSocket unreadable (see msgConn).
+func (c *msgConn) SetReadDeadline(t time.Time) error { return c.raw.SetReadDeadline(t) }
 
 // SetWriteDeadline implements net.Conn: it bounds the socket writes (data
 // frames as well as the library's control frames).
 func (c *msgConn) SetWriteDeadline(t time.Time) error { return c.raw.SetWriteDeadline(t) }
 
 // wsReadBuffer is the size of a WebSocket's read buffer.
-const wsReadBuffer = 512
+const wsReadBuffer = 128
 
 // hijacked records the connection and reader that the WebSocket library
 // takes over from the HTTP server, and puts a frameWriter under its
