@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -184,6 +185,22 @@ func (w *wsClient) next() event {
 		w.t.Fatalf("message %q is not one JSON object: %v", b, err)
 	}
 	return e
+}
+
+// expectClosed reads until the hub closes the WebSocket, failing the test
+// if it stays open for 10 s.
+func (w *wsClient) expectClosed() {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := w.c.Read(ctx); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				w.t.Fatalf("%s: the WebSocket is still open", w.name)
+			}
+			return
+		}
+	}
 }
 
 // expect reads events until one satisfies ok.

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -109,16 +108,9 @@ func TestHealthFailsWhileShuttingDown(t *testing.T) {
 		done <- s.handler.Shutdown(ctx)
 	}()
 	// The client is disconnected, and health fails from then on.
+	ws.expectClosed()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for {
-		if _, _, err := ws.c.Read(ctx); err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
-				t.Fatal("websocket still open after shutdown")
-			}
-			break
-		}
-	}
 	if err := <-done; err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
@@ -221,16 +213,7 @@ func TestSilentWebSocketIsDisconnected(t *testing.T) {
 	silent.expect("the silent-timeout notice", func(e event) bool {
 		return e["type"] == "notice" && strings.Contains(e.str("text"), "without input")
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for {
-		if _, _, err := silent.c.Read(ctx); err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
-				t.Fatal("the silent browser's WebSocket is still open")
-			}
-			break
-		}
-	}
+	silent.expectClosed()
 	talker.cmd(map[string]any{"cmd": "ping", "id": "still-here"})
 	talker.expect("pong", func(e event) bool { return e["type"] == "pong" && e.str("client_id") == "still-here" })
 }
