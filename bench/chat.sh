@@ -124,17 +124,7 @@ start() {
     seed) exec python3 bench/seedchat.py "$port" ;;
   esac >>"$out/$1.log" 2>&1 &
   pid=$!
-  for _ in $(seq 100); do
-    ss -Hltn "sport = :$port" | grep -q . && return 0
-    sleep 0.05
-  done
-  echo "chat.sh: $1 did not start listening on $port (see $out/$1.log)" >&2
-  return 1
-}
-
-stop() {
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  listening "$1"
 }
 
 # How the load generator talks to each system.
@@ -147,28 +137,8 @@ flags_for() {
   esac
 }
 
-# measure SYSTEM ARGS JSON: one load run against a fresh server.
-measure() {
-  local sys=$1 args=$2 json=$3 rc msg
-  echo "== $(basename "$json" .json): $args" >&2
-  if ! start "$sys"; then
-    printf '{"error": "did not start"}\n' >"$json"
-    return
-  fi
-  set +e
-  # shellcheck disable=SC2046,SC2086
-  timeout 600 "$out/hubcat" bench chat --addr "127.0.0.1:$port" $args $(flags_for "$sys") \
-    --join-timeout 120s --pid "$pid" --label "$sys" --json "$json" 2>"$out/bench.err"
-  rc=$?
-  set -e
-  if [ $rc != 0 ] || [ ! -s "$json" ]; then
-    msg=$(tail -n 1 "$out/bench.err" | tr -d '"\\' | cut -c1-120)
-    kill -0 "$pid" 2>/dev/null || msg="server exited; $msg"
-    printf '{"error": "exit %d: %s"}\n' "$rc" "$msg" >"$json"
-    echo "   failed: $msg" >&2
-  fi
-  stop
-}
+# shellcheck source=bench/chatrun.sh
+. bench/chatrun.sh
 
 names=()
 selected=()
@@ -191,7 +161,7 @@ if [ $replot = 0 ]; then
       for sys in $systems; do
         json="$out/${name}_$sys.json"
         [ "$repeat" = 1 ] || json="$out/${name}_$sys.$rep.json"
-        measure "$sys" "$args" "$json"
+        measure "$sys" "$args $(flags_for "$sys")" "$json"
       done
     done
   done

@@ -72,41 +72,11 @@ start() {
     node-ws) NODE_PATH=$out/node/node_modules exec node bench/ws-broadcast.js "$port" ;;
   esac >>"$out/$1.log" 2>&1 &
   pid=$!
-  for _ in $(seq 100); do
-    ss -Hltn "sport = :$port" | grep -q . && return 0
-    sleep 0.05
-  done
-  echo "ws.sh: $1 did not start listening on $port (see $out/$1.log)" >&2
-  return 1
+  listening "$1"
 }
 
-stop() {
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-
-# measure SYSTEM ARGS JSON: one load run against a fresh server.
-measure() {
-  local sys=$1 args=$2 json=$3 rc msg
-  echo "== $(basename "$json" .json): $args" >&2
-  if ! start "$sys"; then
-    printf '{"error": "did not start"}\n' >"$json"
-    return
-  fi
-  set +e
-  # shellcheck disable=SC2086
-  timeout 600 "$out/hubcat" bench chat --addr "127.0.0.1:$port" $args \
-    --join-timeout 120s --pid "$pid" --label "$sys" --json "$json" 2>"$out/bench.err"
-  rc=$?
-  set -e
-  if [ $rc != 0 ] || [ ! -s "$json" ]; then
-    msg=$(tail -n 1 "$out/bench.err" | tr -d '"\\' | cut -c1-120)
-    kill -0 "$pid" 2>/dev/null || msg="server exited; $msg"
-    printf '{"error": "exit %d: %s"}\n' "$rc" "$msg" >"$json"
-    echo "   failed: $msg" >&2
-  fi
-  stop
-}
+# shellcheck source=bench/chatrun.sh
+. bench/chatrun.sh
 
 names=()
 for w in "${workloads[@]}"; do
