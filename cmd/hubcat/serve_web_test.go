@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"io"
 	"net"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 var webURLRE = regexp.MustCompile(`msg="web client" url=(\S+)`)
@@ -81,5 +84,37 @@ func TestServeWebHTTPS(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("healthz over https: %d", res.StatusCode)
+	}
+
+	// Chat over wss, which has no descriptor to write to inline: the
+	// browser's line reaches an nc user, and the nc user's reaches it.
+	tcp, err := net.Dial("tcp", hostPort(h.addrs[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tcp.Close()
+	tcp.SetDeadline(time.Now().Add(20 * time.Second))
+	r := bufio.NewReader(tcp)
+	readUntil(t, r, "*** you joined lobby")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, strings.Replace(url, "https://", "wss://", 1)+"ws", &websocket.DialOptions{HTTPClient: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	if err := ws.Write(ctx, websocket.MessageText, []byte(`{"cmd":"say","room":"lobby","text":"over wss"}`)); err != nil {
+		t.Fatal(err)
+	}
+	readUntil(t, r, "<guest-2> over wss")
+	io.WriteString(tcp, "back over tls\n")
+	for {
+		_, msg, err := ws.Read(ctx)
+		if err != nil {
+			t.Fatalf("wss read: %v", err)
+		}
+		if strings.Contains(string(msg), `"text":"back over tls"`) {
+			return
+		}
 	}
 }
