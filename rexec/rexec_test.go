@@ -12,10 +12,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hubcat/hubcat/internal/yes"
 	"github.com/hubcat/hubcat/server"
 )
 
@@ -200,44 +200,13 @@ func TestRelayCannotSwapRequest(t *testing.T) {
 	}
 }
 
-// endless is standard input that never ends, like yes(1), counting what
-// was read from it.
-type endless struct{ n atomic.Int64 }
-
-func (e *endless) Read(b []byte) (int, error) {
-	for i := range b {
-		b[i] = 'y'
-	}
-	e.n.Add(int64(len(b)))
-	return len(b), nil
-}
-
-// backedUp waits until nobody has read from e for 300 ms: every buffer
-// between it and the remote program is full. (Only the old protocol's
-// failure depended on reaching this state first; the behaviour tested
-// does not depend on the timing.)
-func (e *endless) backedUp(t *testing.T) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	last, since := e.n.Load(), time.Now()
-	for time.Since(since) < 300*time.Millisecond {
-		if time.Now().After(deadline) {
-			t.Fatal("standard input never backed up")
-		}
-		time.Sleep(10 * time.Millisecond)
-		if n := e.n.Load(); n != last {
-			last, since = n, time.Now()
-		}
-	}
-}
-
 // An interrupt reaches a program that never reads the stdin flooding in.
 func TestInterruptWhileStdinBacksUp(t *testing.T) {
 	addr := serve(t, &Server{})
 	pr, pw := io.Pipe()
 	intr := make(chan struct{}, 1)
 	res := make(chan Exit, 1)
-	in := new(endless)
+	in := new(yes.Reader)
 	go func() {
 		exit, _ := runAt(t, addr, Request{Argv: []string{"sh", "-c", `trap 'exit 7' INT; echo ready; while :; do sleep 0.05; done`}},
 			Options{Stdin: in, Stdout: pw, Interrupt: intr})
@@ -248,7 +217,7 @@ func TestInterruptWhileStdinBacksUp(t *testing.T) {
 		t.Fatalf("got %q", line)
 	}
 	go io.Copy(io.Discard, pr)
-	in.backedUp(t)
+	in.BackedUp(t)
 	intr <- struct{}{}
 	select {
 	case exit := <-res:

@@ -7,12 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/hubcat/hubcat/internal/yes"
 )
 
 // execToken is long enough not to draw the weak-token warning.
@@ -218,37 +219,6 @@ func TestExecPTYFollowsResize(t *testing.T) {
 	waitFor("size 40 120", true)
 }
 
-// endless is standard input that never ends, like yes(1), counting what
-// was read from it.
-type endless struct{ n atomic.Int64 }
-
-func (e *endless) Read(b []byte) (int, error) {
-	for i := range b {
-		b[i] = "y\n"[i%2]
-	}
-	e.n.Add(int64(len(b)))
-	return len(b), nil
-}
-
-// backedUp waits until nobody has read from e for 300 ms: every buffer
-// between it and the remote program is full. (Only the old protocol's
-// failure depended on reaching this state before the client died; the
-// behaviour tested does not depend on the timing.)
-func (e *endless) backedUp(t *testing.T) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	last, since := e.n.Load(), time.Now()
-	for time.Since(since) < 300*time.Millisecond {
-		if time.Now().After(deadline) {
-			t.Fatal("standard input never backed up")
-		}
-		time.Sleep(10 * time.Millisecond)
-		if n := e.n.Load(); n != last {
-			last, since = n, time.Now()
-		}
-	}
-}
-
 // waitGone waits until pid has exited, failing after d.
 func waitGone(t *testing.T, pid string, d time.Duration, what string) {
 	t.Helper()
@@ -268,7 +238,7 @@ func waitGone(t *testing.T, pid string, d time.Duration, what string) {
 func TestExecDeadClientKillsGroupWhileStdinBacksUp(t *testing.T) {
 	_, addr := execServer(t)
 	cmd := hubcatCmd("exec", "--token", execToken, addr, "--", "sh", "-c", "echo $$; exec sleep 60")
-	in := new(endless)
+	in := new(yes.Reader)
 	cmd.Stdin = in
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -282,7 +252,7 @@ func TestExecDeadClientKillsGroupWhileStdinBacksUp(t *testing.T) {
 	if gone(pid) {
 		t.Fatalf("remote program %s not running", pid)
 	}
-	in.backedUp(t)
+	in.BackedUp(t)
 	cmd.Process.Kill()
 	cmd.Wait()
 	// The server learns of the death from the socket's end; allow for a
