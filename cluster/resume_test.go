@@ -12,6 +12,12 @@ import (
 
 // sayAll has c say n numbered lines in room and returns the acked
 // event IDs, in order.
+// presence waits for a join or leave (typ) of name in room.
+func (c *jclient) presence(typ, name, room string) {
+	c.t.Helper()
+	c.next(func(ev map[string]any) bool { return ev["type"] == typ && ev["from"] == name && ev["room"] == room })
+}
+
 func (c *jclient) sayAll(room string, from, n int) []string {
 	c.t.Helper()
 	var ids []string
@@ -60,18 +66,15 @@ func TestHubKilledClientResumes(t *testing.T) {
 	alice, bob := connect(t, h0, "alice"), connect(t, h1, "bob")
 	bob.joinRooms("dev")
 	alice.joinRooms("dev")
-	waitUntil(t, "alice in bob's room", func() bool {
-		time.Sleep(250 * time.Millisecond) // who is rate-limited
-		return fmt.Sprint(bob.who("dev")) == "[alice bob]"
-	})
+	bob.presence("join", "alice", "dev")
 	sent := bob.sayAll("dev", 0, 10)
 	got, last := alice.messages("dev", 10)
 	h0.kill()
+	bob.presence("leave", "alice", "dev") // the dead hub's members are seen to leave
+	if who := fmt.Sprint(bob.who("dev")); who != "[bob]" {
+		t.Fatalf("bob's room after alice's hub died: %s", who)
+	}
 	sent = append(sent, bob.sayAll("dev", 10, 10)...)
-	waitUntil(t, "alice gone from bob's room", func() bool { // the dead hub's members are seen to leave
-		time.Sleep(250 * time.Millisecond) // who is rate-limited
-		return fmt.Sprint(bob.who("dev")) == "[bob]"
-	})
 
 	alice = connect(t, h1, "")
 	id := alice.cmd(map[string]any{"cmd": "join", "room": "dev", "after": last})
