@@ -207,13 +207,4 @@ section=$out/section.md
   echo "clients need ulimit -n and fs.nr_open above 1M, and for loopback tests more source addresses"
   echo "than ports: the load generator spreads clients over 127.0.0.1–254 (about 28k ports each)."
 } >"$section"
-results=bench/RESULTS.md
-[ -f "$results" ] || printf '# Benchmark results\n\n' >"$results"
-awk -v section="$section" '
-  /^## Chat$/ { skip = 1; while ((getline line < section) > 0) print line; next }
-  /^## / && skip { skip = 0 }
-  !skip { print }
-' "$results" >"$out/RESULTS.md"
-grep -q '^## Chat$' "$results" || { echo; cat "$section"; } >>"$out/RESULTS.md"
-cp "$out/RESULTS.md" "$results"
-echo "recorded in $results" >&2
+record Chat "$section"

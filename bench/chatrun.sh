@@ -44,3 +44,18 @@ measure() {
   fi
   stop
 }
+
+# record TITLE SECTION replaces the "## TITLE" section of bench/RESULTS.md
+# with the file SECTION (or appends it when there is none).
+record() {
+  local title=$1 section=$2 results=bench/RESULTS.md
+  [ -f "$results" ] || printf '# Benchmark results\n\n' >"$results"
+  awk -v title="## $title" -v section="$section" '
+    $0 == title { skip = 1; while ((getline line < section) > 0) print line; next }
+    /^## / && skip { skip = 0 }
+    !skip { print }
+  ' "$results" >"$out/RESULTS.md"
+  grep -qxF "## $title" "$results" || { echo; cat "$section"; } >>"$out/RESULTS.md"
+  cp "$out/RESULTS.md" "$results"
+  echo "recorded in $results" >&2
+}

@@ -111,12 +111,4 @@ section=$out/section.md
   echo
   cat "$out/table.md"
 } >"$section"
-results=bench/RESULTS.md
-awk -v section="$section" '
-  /^## WebSocket$/ { skip = 1; while ((getline line < section) > 0) print line; next }
-  /^## / && skip { skip = 0 }
-  !skip { print }
-' "$results" >"$out/RESULTS.md"
-grep -q '^## WebSocket$' "$results" || { echo; cat "$section"; } >>"$out/RESULTS.md"
-cp "$out/RESULTS.md" "$results"
-echo "recorded in $results" >&2
+record WebSocket "$section"

@@ -79,14 +79,7 @@ func TestServeChatAndGracefulShutdown(t *testing.T) {
 	if h.addrs[1] != "unix://"+sock {
 		t.Fatalf("unix listener reported as %q", h.addrs[1])
 	}
-	tcp, err := net.Dial("tcp", hostPort(h.addrs[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tcp.Close()
-	tcp.SetDeadline(time.Now().Add(20 * time.Second))
-	r := bufio.NewReader(tcp)
-	readUntil(t, r, "*** you joined lobby")
+	_, r := joinLobby(t, h.addrs[0])
 
 	// The chat client in a pipe, over the Unix socket: it sends, half-closes
 	// on EOF, and exits when the hub closes.
@@ -146,6 +139,22 @@ func TestServePortInUse(t *testing.T) {
 	if code != exitInUse || !strings.Contains(errOut.String(), "port "+port+" is already in use") {
 		t.Fatalf("exit %d, stderr %q", code, errOut.String())
 	}
+}
+
+// joinLobby connects a line client to the hub listening at addr and waits
+// until it is in lobby, returning the connection (closed when the test
+// ends) and its reader.
+func joinLobby(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.Dial("tcp", hostPort(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	r := bufio.NewReader(c)
+	readUntil(t, r, "*** you joined lobby")
+	return c, r
 }
 
 func readUntil(t *testing.T, r *bufio.Reader, prefix string) {

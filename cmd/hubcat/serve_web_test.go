@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"io"
@@ -52,14 +51,7 @@ func TestServeWebListener(t *testing.T) {
 		t.Fatalf("healthz: %d %q", res.StatusCode, body)
 	}
 	// The same hub: an nc user sees the browser's WebSocket join lobby.
-	tcp, err := net.Dial("tcp", hostPort(h.addrs[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tcp.Close()
-	tcp.SetDeadline(time.Now().Add(20 * time.Second))
-	r := bufio.NewReader(tcp)
-	readUntil(t, r, "*** you joined lobby")
+	_, r := joinLobby(t, h.addrs[0])
 	ws, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/"))
 	if err != nil {
 		t.Fatal(err)
@@ -88,14 +80,7 @@ func TestServeWebHTTPS(t *testing.T) {
 
 	// Chat over wss, which has no descriptor to write to inline: the
 	// browser's line reaches an nc user, and the nc user's reaches it.
-	tcp, err := net.Dial("tcp", hostPort(h.addrs[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tcp.Close()
-	tcp.SetDeadline(time.Now().Add(20 * time.Second))
-	r := bufio.NewReader(tcp)
-	readUntil(t, r, "*** you joined lobby")
+	tcp, r := joinLobby(t, h.addrs[0])
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	ws, _, err := websocket.Dial(ctx, strings.Replace(url, "https://", "wss://", 1)+"ws", &websocket.DialOptions{HTTPClient: c})
