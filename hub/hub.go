@@ -117,6 +117,7 @@ type Hub struct {
 	ids     atomic.Uint64
 	closing atomic.Bool
 	stats   counters
+	keeper  bufKeeper
 
 	mu      sync.Mutex
 	rooms   map[string]*Room   // by folded name; guarded by mu
@@ -204,7 +205,7 @@ func (h *Hub) Attach(p Peer) (*Member, error) {
 	m := &Member{hub: h, addr: p.Addr, frontend: p.Frontend, closeConn: p.Hangup}
 	m.allPresence.Store(p.AllPresence)
 	m.SetFormats(p.Format, p.AwayFormat)
-	m.out = newOutbox(h.cfg.OutboxBytes, p, m.cutOff)
+	m.out = newOutbox(h.cfg.OutboxBytes, p, m.cutOff, &h.keeper)
 	prefix := "guest-"
 	if h.cfg.Claims != nil { // guests of different hubs must not collide
 		prefix += h.cfg.ID + "-"

@@ -7,12 +7,18 @@ import (
 	"time"
 )
 
-// keepWhileBusy caps the buffer a writer keeps for its next batch. When the
-// writer role is given up, the outbox keeps no buffer at all — it goes to a
-// shared free list for the next member that needs one — so tens of
-// thousands of quiet connections cost no buffers and busy ones do not
+// keepWhileBusy caps the buffer a writer keeps for its next batch. An
+// outbox that has gone quiet keeps no buffer at all (see bufKeeper) — it
+// goes to a shared free list for the next member that needs one — so tens
+// of thousands of quiet connections cost no buffers and busy ones do not
 // allocate a fresh buffer for every burst.
-const keepWhileBusy = 1 << 20
+const keepWhileBusy = 256 << 10
+
+// keepWhileQuiet is the smallest batch after which an outbox keeps its
+// buffer (see bufKeeper): smaller buffers cost little to grow again, and a
+// hub with tens of thousands of members receiving a few events each should
+// not keep a buffer for each.
+const keepWhileQuiet = 16 << 10
 
 // Free output buffers, shared by all outboxes. Only buffers of a useful
 // size are kept, and only so many, which bounds the memory held idle.
@@ -81,14 +87,15 @@ type TryWriteFunc func(b []byte) (n int, err error)
 // or writerLinger without inline writes). An idle member costs no
 // goroutine.
 type Outbox struct {
-	write WriteFunc
-	try   TryWriteFunc
-	fail  func(CloseReason)
-	limit int
-	done  chan struct{} // closed when the outbox is closed and drained
-	wake  chan struct{} // capacity 1: output arrived for a lingering writer
+	write  WriteFunc
+	try    TryWriteFunc
+	fail   func(CloseReason)
+	limit  int
+	keeper *bufKeeper
+	done   chan struct{} // closed when the outbox is closed and drained
+	wake   chan struct{} // capacity 1: output arrived for a lingering writer
 
-	spare []byte // the writer's next buffer; owned by the writer role
+	spare []byte // the next buffer; owned by the writer role, or guarded by mu while no one writes
 
 	mu       sync.Mutex
 	buf      []byte // pending bytes; guarded by mu
@@ -97,11 +104,13 @@ type Outbox struct {
 	dropped  bool   // pending bytes thrown away; guarded by mu
 	finished bool   // done is closed; guarded by mu
 	inflight int    // bytes taken by the writer, not yet written; guarded by mu
+	kept     bool   // spare is kept while no one writes, and keeper knows; guarded by mu
+	busy     bool   // a batch of keepWhileQuiet bytes or more was taken since the keeper's last sweep; guarded by mu
 }
 
-func newOutbox(limit int, p Peer, fail func(CloseReason)) *Outbox {
+func newOutbox(limit int, p Peer, fail func(CloseReason), k *bufKeeper) *Outbox {
 	return &Outbox{
-		write: p.Write, try: p.TryWrite, fail: fail, limit: limit,
+		write: p.Write, try: p.TryWrite, fail: fail, limit: limit, keeper: k,
 		done: make(chan struct{}), wake: make(chan struct{}, 1),
 	}
 }
@@ -133,7 +142,7 @@ func (o *Outbox) push(b []byte) pushResult {
 	}
 	wasEmpty := len(o.buf) == 0
 	if o.buf == nil {
-		o.buf = getBuf()
+		o.buf = o.nextBufLocked()
 	}
 	o.buf = append(o.buf, b...)
 	claimed := !o.writing
@@ -187,16 +196,67 @@ func (o *Outbox) take() (b []byte, ok bool) {
 	o.inflight = 0
 	if len(o.buf) == 0 || o.dropped {
 		o.writing = false
-		putBuf(o.buf)
-		putBuf(o.spare)
-		o.buf, o.spare = nil, nil
+		o.keepLocked()
 		o.finishLocked()
 		return nil, false
 	}
 	b, o.buf = o.buf, o.spare[:0]
 	o.spare = nil
 	o.inflight = len(b)
+	o.busy = o.busy || len(b) >= keepWhileQuiet
 	return b, true
+}
+
+// nextBufLocked returns the buffer for the next pushes: the kept one when
+// no one writes (a writer owns spare), or one from the free list. o.mu
+// must be held.
+func (o *Outbox) nextBufLocked() []byte {
+	if o.writing || o.spare == nil {
+		return getBuf()
+	}
+	b := o.spare
+	o.spare = nil
+	return b
+}
+
+// keepLocked is the writer giving up its role. When the outbox has had
+// large batches lately and is not closed, the larger of its two buffers
+// stays as spare, watched by the keeper; the rest goes to the free list.
+// o.mu must be held.
+func (o *Outbox) keepLocked() {
+	keep, free := o.spare, o.buf
+	if cap(free) > cap(keep) {
+		keep, free = free, keep
+	}
+	putBuf(free)
+	o.buf, o.spare = nil, nil
+	if o.closed || !o.busy {
+		putBuf(keep)
+		return
+	}
+	o.spare = keep[:0]
+	if !o.kept {
+		o.kept = true
+		o.keeper.add(o)
+	}
+}
+
+// stillKeeping is the keeper's sweep: it gives the kept buffer back when
+// the outbox had no large batch since the last sweep and reports whether
+// the outbox still keeps one.
+func (o *Outbox) stillKeeping() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.writing || (o.busy && !o.closed) {
+		o.busy = false
+		return true
+	}
+	if o.spare != nil {
+		putBuf(o.spare)
+		o.spare = nil
+	}
+	o.kept = false
+	return false
 }
 
 // recycle keeps a written buffer as the next one, unless it grew too big,

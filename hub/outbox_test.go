@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // fakePeer records what an outbox writes through its non-blocking and
@@ -50,7 +52,9 @@ func (p *fakePeer) fail(r CloseReason) {
 }
 
 func (p *fakePeer) outbox(limit int) *Outbox {
-	return newOutbox(limit, Peer{Write: p.write, TryWrite: p.try}, p.fail)
+	// A keeper whose timer never runs sweepNow: the tests sweep themselves.
+	k := &bufKeeper{sweep: time.NewTimer(time.Hour)}
+	return newOutbox(limit, Peer{Write: p.write, TryWrite: p.try}, p.fail, k)
 }
 
 func (p *fakePeer) written() string {
@@ -82,6 +86,46 @@ func TestOutboxWritesInline(t *testing.T) {
 	case <-p.blocked:
 		t.Fatal("a blocking write was used for a peer that keeps up")
 	default:
+	}
+}
+
+// After a large batch an outbox keeps its buffer for the next one, and
+// gives it back once a sweep finds it had no large batch since the one before.
+// After small batches it keeps nothing, whatever the size of its buffer.
+func TestOutboxKeepsItsBufferWhileBusy(t *testing.T) {
+	p := &fakePeer{room: 1 << 20, blocked: make(chan struct{})}
+	o := p.outbox(1 << 20)
+	kept := func() []byte {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		return o.spare
+	}
+	burst := strings.Repeat("x", keepWhileQuiet) + "\n"
+	pushAndFlush(t, o, burst)
+	first := kept()
+	if cap(first) < len(burst) {
+		t.Fatalf("after a %d-byte burst the outbox keeps a buffer of %d bytes", len(burst), cap(first))
+	}
+	pushAndFlush(t, o, burst)
+	if got := kept(); unsafe.SliceData(got) != unsafe.SliceData(first) {
+		t.Fatal("the second burst did not reuse the kept buffer")
+	}
+	o.keeper.sweepNow() // a large batch since the outbox began keeping: kept
+	if kept() == nil {
+		t.Fatal("the first sweep took the buffer of a busy outbox")
+	}
+	o.keeper.sweepNow() // no large batch since the last sweep: given back
+	if kept() != nil || len(o.keeper.held) != 0 {
+		t.Fatalf("a quiet outbox still keeps its buffer (%d outboxes held)", len(o.keeper.held))
+	}
+	if got := p.written(); got != burst+burst {
+		t.Fatalf("wrote %d bytes, want %d", len(got), 2*len(burst))
+	}
+
+	small := p.outbox(1 << 20)
+	pushAndFlush(t, small, "one\n")
+	if small.spare != nil || len(small.keeper.held) != 0 {
+		t.Fatal("an outbox keeps a buffer after a small burst")
 	}
 }
 
