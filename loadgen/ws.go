@@ -73,30 +73,33 @@ const (
 	wsPing  = 0x9
 )
 
-// readLoop reads frames until the connection ends, answering pings.
+// readLoop reads frames until the connection ends, answering pings. Each
+// frame is looked at in place in the read buffer, header and payload.
 func (wsWire) readLoop(c *client) error {
-	var hdr [14]byte
 	for {
-		if _, err := io.ReadFull(c.br, hdr[:2]); err != nil {
-			return err
-		}
-		fin, op := hdr[0]&0x80 != 0, hdr[0]&0x0f
-		n, err := wsLength(c.br, hdr[1]&0x7f)
+		hdr, err := c.br.Peek(2)
 		if err != nil {
 			return err
 		}
-		if hdr[1]&0x80 != 0 || n > int64(c.br.Size()) {
+		fin, op, masked := hdr[0]&0x80 != 0, hdr[0]&0x0f, hdr[1]&0x80 != 0
+		head, n, err := wsFrameSize(c.br, hdr[1]&0x7f)
+		if err != nil {
+			return err
+		}
+		size := head + n
+		if masked || size > c.br.Size() {
 			c.garbledLine() // a masked server frame, or one we cannot peek
-			if _, err := c.br.Discard(int(n)); err != nil {
+			if _, err := c.br.Discard(size); err != nil {
 				return err
 			}
 			continue
 		}
-		payload, err := c.br.Peek(int(n))
+		frame, err := c.br.Peek(size)
 		if err != nil {
 			return err
 		}
-		c.bytesIn.Add(2 + n)
+		payload := frame[head:]
+		c.bytesIn.Add(int64(size))
 		switch {
 		case op == wsText && fin:
 			wsMessage(c, payload)
@@ -110,38 +113,41 @@ func (wsWire) readLoop(c *client) error {
 		case op == wsText || op == 0x0:
 			c.garbledLine() // fragmented messages: no server here sends them
 		}
-		if _, err := c.br.Discard(int(n)); err != nil {
+		if _, err := c.br.Discard(size); err != nil {
 			return err
 		}
 	}
 }
 
-// wsLength reads the payload length that follows the 7-bit length code.
-func wsLength(br *bufio.Reader, code byte) (int64, error) {
-	var ext [8]byte
+// wsFrameSize reads the sizes of a server frame's header and payload from
+// its 7-bit length code and the extended length that may follow.
+func wsFrameSize(br *bufio.Reader, code byte) (head, n int, err error) {
 	switch code {
 	case 126:
-		if _, err := io.ReadFull(br, ext[:2]); err != nil {
-			return 0, err
+		b, err := br.Peek(4)
+		if err != nil {
+			return 0, 0, err
 		}
-		return int64(binary.BigEndian.Uint16(ext[:2])), nil
+		return 4, int(binary.BigEndian.Uint16(b[2:])), nil
 	case 127:
-		if _, err := io.ReadFull(br, ext[:]); err != nil {
-			return 0, err
+		b, err := br.Peek(10)
+		if err != nil {
+			return 0, 0, err
 		}
-		n := binary.BigEndian.Uint64(ext[:])
+		n := binary.BigEndian.Uint64(b[2:])
 		if n > 1<<40 {
-			return 0, errors.New("websocket frame too large")
+			return 0, 0, errors.New("websocket frame too large")
 		}
-		return int64(n), nil
+		return 10, int(n), nil
 	}
-	return int64(code), nil
+	return 2, int(code), nil
 }
 
 var (
 	wsChat    = []byte(`{"type":"message"`)
 	wsRelayed = []byte(`{"cmd":"say"`)
 	wsTextKey = []byte(`"text":"`)
+	wsEnd     = []byte(`"}`)
 )
 
 // wsMessage hands the text of a chat message to the client.
@@ -149,16 +155,33 @@ func wsMessage(c *client, m []byte) {
 	if !bytes.HasPrefix(m, wsChat) && !bytes.HasPrefix(m, wsRelayed) {
 		return
 	}
-	i := bytes.Index(m, wsTextKey)
-	if i < 0 {
+	text, ok := wsMessageText(m)
+	if !ok {
 		c.garbledLine()
 		return
+	}
+	c.handle(text)
+}
+
+// wsMessageText finds the text field of a chat message. Both hubcat's
+// events and the relayed commands end with it, so it is looked for from
+// the end first: the last quote before the closing one opens it. Only
+// when another field follows it is the whole message searched.
+func wsMessageText(m []byte) ([]byte, bool) {
+	if body, ok := bytes.CutSuffix(m, wsEnd); ok {
+		q := bytes.LastIndexByte(body, '"')
+		if q >= 0 && bytes.HasSuffix(body[:q+1], wsTextKey) {
+			return body[q+1:], true
+		}
+	}
+	i := bytes.Index(m, wsTextKey)
+	if i < 0 {
+		return nil, false
 	}
 	text := m[i+len(wsTextKey):]
 	j := bytes.IndexByte(text, '"')
 	if j < 0 {
-		c.garbledLine()
-		return
+		return nil, false
 	}
-	c.handle(text[:j])
+	return text[:j], true
 }

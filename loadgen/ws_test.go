@@ -41,3 +41,26 @@ func TestWebSocketFlatOut(t *testing.T) {
 	rep := runLoad(t, addr, Config{Proto: WS, Clients: 6, Senders: 6, Rate: 0, Window: 32, Duration: 200 * time.Millisecond, Size: 300})
 	checkExact(t, rep, 5)
 }
+
+// The text of a chat message is found whether it ends the message (hubcat's
+// events, relayed commands) or another field follows it, and a message
+// without one is refused.
+func TestWebSocketMessageText(t *testing.T) {
+	for _, tc := range []struct{ m, text string }{
+		{`{"type":"message","room":"lobby","seq":7,"id":"a-7","time":"t","from":"bob","text":"#m 1 2 3 4"}`, "#m 1 2 3 4"},
+		{`{"cmd":"say","room":"lobby","text":"#m 1 2 3 4 xx"}`, "#m 1 2 3 4 xx"},
+		{`{"type":"message","text":"#m 1 2","from":"bob"}`, "#m 1 2"},
+		{`{"type":"message","from":"say \"text\":\"hi\"}`, "!"},
+		{`{"type":"message","text":""}`, ""},
+		{`{"type":"message","from":"bob"}`, "!"},
+		{`{"type":"message","text":"unterminated`, "!"},
+	} {
+		got, ok := wsMessageText([]byte(tc.m))
+		if !ok {
+			got = []byte("!")
+		}
+		if string(got) != tc.text {
+			t.Errorf("text of %s = %q, want %q", tc.m, got, tc.text)
+		}
+	}
+}
