@@ -214,7 +214,7 @@ func (o *Outbox) nextBufLocked() []byte {
 	if o.writing || o.spare == nil {
 		return getBuf()
 	}
-	b := o.spare
+	b := o.spare[:0]
 	o.spare = nil
 	return b
 }
