@@ -35,8 +35,8 @@ func (k *bufKeeper) add(o *Outbox) {
 	}
 }
 
-// sweepNow takes back the buffers of the outboxes that had no output since
-// the last sweep and keeps watching the others.
+// sweepNow takes back the buffers of the outboxes that had no large batch
+// since the last sweep and keeps watching the others.
 func (k *bufKeeper) sweepNow() {
 	k.mu.Lock()
 	held := k.held
