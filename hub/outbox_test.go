@@ -3,6 +3,7 @@ package hub
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -127,6 +128,78 @@ func TestOutboxKeepsItsBufferWhileBusy(t *testing.T) {
 	if small.spare != nil || len(small.keeper.held) != 0 {
 		t.Fatal("an outbox keeps a buffer after a small burst")
 	}
+}
+
+// Sweeps running while several rooms' bursts reach one member lose,
+// reorder or duplicate nothing: each burst arrives whole, each room's in
+// order.
+func TestOutboxKeeperSweepsDuringBursts(t *testing.T) {
+	p := &fakePeer{room: 1 << 20, blocked: make(chan struct{})}
+	o := p.outbox(64 << 20)
+	const rooms, bursts = 4, 100
+	stop := make(chan struct{})
+	sweeps := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				sweeps <- n
+				return
+			default:
+				o.keeper.sweepNow()
+				n++
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for r := range rooms {
+		wg.Go(func() {
+			for i := range bursts {
+				line := fmt.Sprintf("%d %d %s\n", r, i, strings.Repeat("x", burstSize(i)))
+				switch o.push([]byte(line)) {
+				case pushClaimed:
+					o.flush()
+				case pushFull, pushClosed:
+					t.Errorf("room %d: burst %d refused", r, i)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	if n := <-sweeps; n == 0 {
+		t.Fatal("no sweep ran during the bursts")
+	}
+	o.Close()
+	<-o.Done()
+	next := make([]int, rooms)
+	for _, line := range strings.Split(strings.TrimSuffix(p.written(), "\n"), "\n") {
+		var r, i int
+		var pad string
+		if _, err := fmt.Sscan(line, &r, &i, &pad); err != nil || r < 0 || r >= rooms {
+			t.Fatalf("garbled line %.40q…: %v", line, err)
+		}
+		if i != next[r] || len(pad) != burstSize(i) || strings.Trim(pad, "x") != "" {
+			t.Fatalf("room %d: burst %d (%d bytes) where burst %d was due", r, i, len(pad), next[r])
+		}
+		next[r]++
+	}
+	for r, n := range next {
+		if n != bursts {
+			t.Errorf("room %d: %d bursts arrived, want %d", r, n, bursts)
+		}
+	}
+}
+
+// burstSize alternates large bursts, which make an outbox keep its buffer,
+// with small ones, which let a sweep take it back.
+func burstSize(i int) int {
+	if i%2 == 0 {
+		return keepWhileQuiet + i
+	}
+	return 100 + i
 }
 
 // A partial write hands the rest to a writer goroutine, in order, and
