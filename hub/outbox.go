@@ -21,13 +21,15 @@ const keepWhileBusy = 256 << 10
 const keepWhileQuiet = 16 << 10
 
 // Free output buffers, shared by all outboxes. Only buffers of a useful
-// size are kept, and only so many, which bounds the memory held idle.
+// size are kept, and only so many, which bounds the memory held idle (4
+// MiB): busy members keep their own (bufKeeper), so the list only passes
+// buffers between members that have a burst now and then.
 const (
 	freeBufMin = 1 << 10
 	freeBufMax = 64 << 10
 )
 
-var freeBufs = make(chan []byte, 512)
+var freeBufs = make(chan []byte, 64)
 
 // getBuf returns an empty buffer from the free list, or nil.
 func getBuf() []byte {
