@@ -31,12 +31,22 @@ func (k *bufKeeper) add(o *Outbox) {
 	defer k.mu.Unlock()
 	k.held = append(k.held, o)
 	if k.sweep == nil {
+		k.scheduleLocked()
+	}
+}
+
+// scheduleLocked makes a sweep come keepFor from now. k.mu must be held.
+func (k *bufKeeper) scheduleLocked() {
+	if k.sweep == nil {
 		k.sweep = time.AfterFunc(keepFor, k.sweepNow)
+	} else {
+		k.sweep.Reset(keepFor)
 	}
 }
 
 // sweepNow takes back the buffers of the outboxes that had no large batch
-// since the last sweep and keeps watching the others.
+// since the last sweep and keeps watching the others. Sweeps may overlap
+// (a test's with the timer's): each works on the outboxes it took.
 func (k *bufKeeper) sweepNow() {
 	k.mu.Lock()
 	held := k.held
@@ -55,7 +65,7 @@ func (k *bufKeeper) sweepNow() {
 	defer k.mu.Unlock()
 	k.held = append(k.held, busy...)
 	if len(k.held) > 0 {
-		k.sweep.Reset(keepFor)
+		k.scheduleLocked()
 	} else {
 		k.sweep = nil
 	}

@@ -53,7 +53,8 @@ func (p *fakePeer) fail(r CloseReason) {
 }
 
 func (p *fakePeer) outbox(limit int) *Outbox {
-	// A keeper whose timer never runs sweepNow: the tests sweep themselves.
+	// A keeper whose first timer never runs sweepNow: the tests sweep
+	// themselves (once a sweep finds nothing held, later ones are real).
 	k := &bufKeeper{sweep: time.NewTimer(time.Hour)}
 	return newOutbox(limit, Peer{Write: p.write, TryWrite: p.try}, p.fail, k)
 }
