@@ -46,6 +46,10 @@
 // member off with reason [SlowConsumer]: its connection is closed
 // abortively, its leave is announced with the reason, and the room
 // carries on. A closed outbox (a member leaving) refuses pushes quietly.
+// The bytes are counted as the member would receive them, but a rendering
+// shared by a room's members is held once: members lagging in one room
+// keep at most about Config.OutboxBytes of its renderings alive between
+// them (per format), unless their format is personal.
 //
 // # Pluggable code
 //

@@ -54,7 +54,7 @@ const DefaultRoom = "lobby"
 // Config tunes a Hub. The zero value works.
 type Config struct {
 	// OutboxBytes caps each member's unwritten bytes before it is cut off
-	// as a slow consumer; zero means 1 MiB.
+	// as a slow consumer; zero means 4 MiB.
 	OutboxBytes int
 	// Log keeps events durably (see Log); nil keeps recent events in
 	// memory only.
@@ -117,7 +117,6 @@ type Hub struct {
 	ids     atomic.Uint64
 	closing atomic.Bool
 	stats   counters
-	keeper  bufKeeper
 
 	mu      sync.Mutex
 	rooms   map[string]*Room   // by folded name; guarded by mu
@@ -127,7 +126,7 @@ type Hub struct {
 // New returns an empty hub.
 func New(cfg Config) *Hub {
 	if cfg.OutboxBytes <= 0 {
-		cfg.OutboxBytes = 1 << 20
+		cfg.OutboxBytes = 4 << 20
 	}
 	if cfg.AnnounceLimit == 0 {
 		cfg.AnnounceLimit = 100
@@ -205,7 +204,7 @@ func (h *Hub) Attach(p Peer) (*Member, error) {
 	m := &Member{hub: h, addr: p.Addr, frontend: p.Frontend, closeConn: p.Hangup}
 	m.allPresence.Store(p.AllPresence)
 	m.SetFormats(p.Format, p.AwayFormat)
-	m.out = newOutbox(h.cfg.OutboxBytes, p, m.cutOff, &h.keeper)
+	m.out = newOutbox(h.cfg.OutboxBytes, p, m.cutOff)
 	prefix := "guest-"
 	if h.cfg.Claims != nil { // guests of different hubs must not collide
 		prefix += h.cfg.ID + "-"

@@ -179,18 +179,20 @@ func (m *Member) firstSight(id string) bool {
 	return true
 }
 
-// queueLocked queues rendered bytes, adding the outbox to fl if the push
-// claimed its writer role. Called under a room lock.
+// queueLocked queues rendered bytes, which are the outbox's from now on,
+// adding the outbox to fl if the push claimed its writer role. Called under
+// a room lock.
 func (m *Member) queueLocked(b []byte, fl *flushList) {
-	m.enqueueLocked(b, fl)
+	m.enqueueLocked(m.out.push(b), fl)
 	m.hub.stats.deliveries.Add(1)
 	m.hub.stats.bytesQueued.Add(uint64(len(b)))
 }
 
-// enqueueLocked is queueLocked without counting the delivery in the
-// hub's stats: a fan-out counts its deliveries once, not per member.
-func (m *Member) enqueueLocked(b []byte, fl *flushList) {
-	switch m.out.push(b) {
+// enqueueLocked acts on a push made under a room lock: a full outbox cuts
+// the member off, a claimed one joins fl. A fan-out counts its deliveries
+// in the hub's stats once, not per member.
+func (m *Member) enqueueLocked(r pushResult, fl *flushList) {
+	switch r {
 	case pushFull:
 		m.cutOff(SlowConsumer)
 	case pushClaimed:
@@ -226,14 +228,18 @@ func (m *Member) appendRendered(dst []byte, ev *Event) []byte {
 // send renders ev for this member alone, queues it and flushes.
 func (m *Member) send(ev *Event) {
 	if b := m.renderOne(ev); len(b) > 0 {
-		m.Queue(b)
+		m.flushNow(m.out.push(b))
 	}
 }
 
 // Queue sends bytes of the front end's own protocol (an IRC numeric, a
-// ping) to this member, in order with its events.
-func (m *Member) Queue(b []byte) {
-	switch m.out.push(b) {
+// ping) to this member, in order with its events. It copies b.
+func (m *Member) Queue(b []byte) { m.flushNow(m.out.pushCopy(b)) }
+
+// flushNow acts on a push made outside every lock: a full outbox cuts the
+// member off, a claimed one is flushed at once.
+func (m *Member) flushNow(r pushResult) {
+	switch r {
 	case pushFull:
 		m.cutOff(SlowConsumer)
 	case pushClaimed:
@@ -256,7 +262,7 @@ func (m *Member) Notice(texts ...string) {
 		}
 	}
 	if len(b) > 0 {
-		m.Queue(b)
+		m.flushNow(m.out.push(b))
 	}
 }
 

@@ -7,50 +7,48 @@ import (
 	"time"
 )
 
-// keepWhileBusy caps the buffer a writer keeps for its next batch. An
-// outbox that has gone quiet keeps no buffer at all (see bufKeeper) — it
-// goes to a shared free list for the next member that needs one — so tens
-// of thousands of quiet connections cost no buffers and busy ones do not
-// allocate a fresh buffer for every burst.
-const keepWhileBusy = 256 << 10
-
-// keepWhileQuiet is the smallest batch after which an outbox keeps its
-// buffer (see bufKeeper): smaller buffers cost little to grow again, and a
-// hub with tens of thousands of members receiving a few events each should
-// not keep a buffer for each.
-const keepWhileQuiet = 16 << 10
-
-// Free output buffers, shared by all outboxes. Only buffers of a useful
-// size are kept, and only so many, which bounds the memory held idle (4
-// MiB): busy members keep their own (bufKeeper), so the list only passes
-// buffers between members that have a burst now and then.
+// Arenas hold the bytes an outbox copies (pushCopy): acks, personal
+// renderings, a front end's own lines. Each is at least arenaMin bytes and
+// grows by doubling up to arenaMax; a full one is left to the segments
+// that point into it and a fresh one taken.
 const (
-	freeBufMin = 1 << 10
-	freeBufMax = 64 << 10
+	arenaMin = 1 << 10
+	arenaMax = 64 << 10
 )
 
-var freeBufs = make(chan []byte, 64)
+// Free arenas, shared by all outboxes. Only so many are kept, which bounds
+// the memory held idle (4 MiB): an outbox gives its arena back when it
+// goes quiet, so tens of thousands of quiet members cost no buffers.
+var freeArenas = make(chan []byte, 64)
 
-// getBuf returns an empty buffer from the free list, or nil.
-func getBuf() []byte {
+// getArena returns an empty arena with room for n bytes: a free one when
+// it is big enough, else a new one of size (at least n).
+func getArena(n, size int) []byte {
 	select {
-	case b := <-freeBufs:
-		return b
+	case b := <-freeArenas:
+		if cap(b) >= n {
+			return b
+		}
 	default:
-		return nil
 	}
+	return make([]byte, 0, max(n, size))
 }
 
-// putBuf offers b to the free list.
-func putBuf(b []byte) {
-	if cap(b) < freeBufMin || cap(b) > freeBufMax {
+// putArena offers an arena no segment points into any more to the free
+// list.
+func putArena(b []byte) {
+	if cap(b) < arenaMin || cap(b) > arenaMax {
 		return
 	}
 	select {
-	case freeBufs <- b[:0]:
+	case freeArenas <- b[:0]:
 	default:
 	}
 }
+
+// maxSpareSegs bounds the segment list a quiet outbox keeps for its next
+// batch, so that an idle member costs a few hundred bytes at most.
+const maxSpareSegs = 16
 
 // writerLinger is how long a writer goroutine of a peer without inline
 // writes waits for more output before it ends: long enough that a member of
@@ -68,51 +66,57 @@ const congestedLinger = 20 * time.Millisecond
 // SlowConsumer).
 type WriteFunc func(b []byte) error
 
-// TryWriteFunc writes as much of b as the peer takes at once, without
-// blocking, and reports how much that was; n < len(b) with a nil error
-// means the peer would block. It is called under the same rules as
-// WriteFunc.
-type TryWriteFunc func(b []byte) (n int, err error)
+// TryWriteFunc writes as much of bufs, in order, as the peer takes at once
+// (one writev(2) where it can), without blocking, and reports how many
+// bytes that was; less than all with a nil error means the peer would
+// block. Each buffer holds whole events. It is called under the same rules
+// as WriteFunc.
+type TryWriteFunc func(bufs [][]byte) (n int, err error)
 
-// Outbox is a member's bounded queue of rendered bytes. Pushing copies into
-// one growing buffer, so a delivery costs a memcpy and no allocation once
-// the buffer has grown.
+// Outbox is a member's bounded queue of rendered bytes, kept as a list of
+// segments. A room renders a burst once per format and pushes that same
+// rendering, unchanged from then on, into every member's outbox: a
+// delivery costs one slice header, not a copy, and the bytes are shared
+// until the last member has written them. Bytes that are the member's
+// alone (its acks, a personal rendering, a front end's own lines) are
+// copied into the outbox's arena.
 //
 // Exactly one party holds the writer role at a time. Whoever pushes into an
 // outbox with no writer takes the role and flushes it after leaving the
 // room lock — once per burst of lines (see Member.Say), so many lines leave
-// in one write. With a TryWriteFunc the flush is inline and never blocks: a line reaches a
-// reading member with one system call and no goroutine switch. When the
-// peer would block, or has no TryWriteFunc, a writer goroutine takes over,
-// writes batch after batch (swapping buffers, so pushes go on meanwhile)
+// in one system call. With a TryWriteFunc the flush is inline and never
+// blocks: a line reaches a reading member with one writev and no goroutine
+// switch. When the peer would block, or has no TryWriteFunc, a writer
+// goroutine takes over, writes batch after batch (pushes go on meanwhile)
 // and ends once the outbox has stayed empty for a while (congestedLinger,
 // or writerLinger without inline writes). An idle member costs no
-// goroutine.
+// goroutine and no buffer.
 type Outbox struct {
-	write  WriteFunc
-	try    TryWriteFunc
-	fail   func(CloseReason)
-	limit  int
-	keeper *bufKeeper
-	done   chan struct{} // closed when the outbox is closed and drained
-	wake   chan struct{} // capacity 1: output arrived for a lingering writer
+	write WriteFunc
+	try   TryWriteFunc
+	fail  func(CloseReason)
+	limit int
+	done  chan struct{} // closed when the outbox is closed and drained
+	wake  chan struct{} // capacity 1: output arrived for a lingering writer
 
-	spare []byte // the next buffer; owned by the writer role, or guarded by mu while no one writes
+	taken []byte // the arena of the batch being written; owned by the writer role
+	flat  []byte // drain's buffer for a batch of several segments; owned by the writer role
 
 	mu       sync.Mutex
-	buf      []byte // pending bytes; guarded by mu
-	writing  bool   // someone holds the writer role; guarded by mu
-	closed   bool   // no more pushes; guarded by mu
-	dropped  bool   // pending bytes thrown away; guarded by mu
-	finished bool   // done is closed; guarded by mu
-	inflight int    // bytes taken by the writer, not yet written; guarded by mu
-	kept     bool   // spare is kept while no one writes, and keeper knows; guarded by mu
-	busy     bool   // a batch of keepWhileQuiet bytes or more was taken since the keeper's last sweep; guarded by mu
+	segs     [][]byte // pending bytes, in order; guarded by mu
+	spare    [][]byte // the next segment list, empty; guarded by mu
+	size     int      // bytes in segs; guarded by mu
+	arena    []byte   // where pushCopy copies to; segs may point into it; guarded by mu
+	writing  bool     // someone holds the writer role; guarded by mu
+	closed   bool     // no more pushes; guarded by mu
+	dropped  bool     // pending bytes thrown away; guarded by mu
+	finished bool     // done is closed; guarded by mu
+	inflight int      // bytes taken by the writer, not yet written; guarded by mu
 }
 
-func newOutbox(limit int, p Peer, fail func(CloseReason), k *bufKeeper) *Outbox {
+func newOutbox(limit int, p Peer, fail func(CloseReason)) *Outbox {
 	return &Outbox{
-		write: p.Write, try: p.TryWrite, fail: fail, limit: limit, keeper: k,
+		write: p.Write, try: p.TryWrite, fail: fail, limit: limit,
 		done: make(chan struct{}), wake: make(chan struct{}, 1),
 	}
 }
@@ -127,26 +131,38 @@ const (
 	pushClosed                    // refused: the outbox is closed; not an error
 )
 
-// push appends b. The limit counts what is queued and what a writer is
-// writing, so a stalled member holds at most about limit bytes; a single
-// block larger than the limit is still taken when nothing else is queued,
-// so one large burst never cuts off a healthy reader.
-func (o *Outbox) push(b []byte) pushResult {
+// push queues b itself, which must not change from now on: it may be
+// shared with other outboxes and is written after push returns. The limit
+// counts what is queued and what a writer is writing, so a stalled member
+// holds at most about limit bytes; a single block larger than the limit is
+// still taken when nothing else is queued, so one large burst never cuts
+// off a healthy reader.
+func (o *Outbox) push(b []byte) pushResult { return o.add(b, false) }
+
+// pushCopy is push for bytes the caller goes on using: they are copied.
+func (o *Outbox) pushCopy(b []byte) pushResult { return o.add(b, true) }
+
+func (o *Outbox) add(b []byte, copied bool) pushResult {
 	o.mu.Lock()
 	if o.closed {
 		o.mu.Unlock()
 		return pushClosed
 	}
-	held := len(o.buf) + o.inflight
+	held := o.size + o.inflight
 	if held > 0 && held+len(b) > o.limit {
 		o.mu.Unlock()
 		return pushFull
 	}
-	wasEmpty := len(o.buf) == 0
-	if o.buf == nil {
-		o.buf = o.nextBufLocked()
+	if len(b) == 0 {
+		o.mu.Unlock()
+		return pushQueued
 	}
-	o.buf = append(o.buf, b...)
+	wasEmpty := o.size == 0
+	if copied {
+		b = o.copyLocked(b)
+	}
+	o.segs = append(o.segs, b)
+	o.size += len(b)
 	claimed := !o.writing
 	o.writing = true
 	o.mu.Unlock()
@@ -157,6 +173,17 @@ func (o *Outbox) push(b []byte) pushResult {
 		o.signal() // a lingering writer goroutine may be waiting
 	}
 	return pushQueued
+}
+
+// copyLocked copies b to the arena and returns the copy. A full arena is
+// replaced, not grown: segments point into it. o.mu must be held.
+func (o *Outbox) copyLocked(b []byte) []byte {
+	if cap(o.arena)-len(o.arena) < len(b) {
+		o.arena = getArena(len(b), min(max(2*cap(o.arena), arenaMin), arenaMax))
+	}
+	start := len(o.arena)
+	o.arena = append(o.arena, b...)
+	return o.arena[start:len(o.arena):len(o.arena)]
 }
 
 func (o *Outbox) signal() {
@@ -173,127 +200,126 @@ func (o *Outbox) flush() {
 		return
 	}
 	for {
-		b, ok := o.take()
+		segs, ok := o.take()
 		if !ok {
 			return
 		}
-		n, err := o.try(b)
+		n, err := o.try(segs)
 		if err != nil {
 			o.fail(writeFailure(err))
 			continue // take sees the drop and gives up the role
 		}
-		if n < len(b) { // the peer is full: a goroutine waits for it
-			go o.drain(b[n:])
+		if rest := skip(segs, n); len(rest) > 0 { // the peer is full: a goroutine waits for it
+			go o.drain(rest)
 			return
 		}
-		o.recycle(b)
+		o.recycle(segs)
 	}
 }
 
-// take swaps out the pending bytes for the writer. When there are none it
-// gives up the writer role and returns ok=false.
-func (o *Outbox) take() (b []byte, ok bool) {
+// skip returns what of segs is left after its first n bytes.
+func skip(segs [][]byte, n int) [][]byte {
+	for len(segs) > 0 && n >= len(segs[0]) {
+		n -= len(segs[0])
+		segs = segs[1:]
+	}
+	if len(segs) > 0 {
+		segs[0] = segs[0][n:]
+	}
+	return segs
+}
+
+// take swaps out the pending segments for the writer, with the arena they
+// point into. When there are none it gives up the writer role and returns
+// ok=false.
+func (o *Outbox) take() (segs [][]byte, ok bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.inflight = 0
-	if len(o.buf) == 0 || o.dropped {
+	if o.size == 0 || o.dropped {
 		o.writing = false
-		o.keepLocked()
+		o.quietLocked()
 		o.finishLocked()
 		return nil, false
 	}
-	b, o.buf = o.buf, o.spare[:0]
-	o.spare = nil
-	o.inflight = len(b)
-	o.busy = o.busy || len(b) >= keepWhileQuiet
-	return b, true
+	segs, o.segs, o.spare = o.segs, o.spare, nil
+	o.taken, o.arena = o.arena, nil
+	o.inflight, o.size = o.size, 0
+	return segs, true
 }
 
-// nextBufLocked returns the buffer for the next pushes: the kept one when
-// no one writes (a writer owns spare), or one from the free list. o.mu
+// quietLocked is the writer giving up its role with nothing pending: the
+// arena goes to the free list and only a small segment list stays. o.mu
 // must be held.
-func (o *Outbox) nextBufLocked() []byte {
-	if o.writing || o.spare == nil {
-		return getBuf()
+func (o *Outbox) quietLocked() {
+	putArena(o.arena)
+	o.arena, o.taken = nil, nil
+	if cap(o.segs) > maxSpareSegs || o.closed {
+		o.segs = nil
 	}
-	b := o.spare[:0]
 	o.spare = nil
-	return b
+	o.flat = nil
 }
 
-// keepLocked is the writer giving up its role. When the outbox has had
-// large batches lately and is not closed, the larger of its two buffers
-// stays as spare, watched by the keeper; the rest goes to the free list.
-// o.mu must be held.
-func (o *Outbox) keepLocked() {
-	keep, free := o.spare, o.buf
-	if cap(free) > cap(keep) {
-		keep, free = free, keep
-	}
-	putBuf(free)
-	o.buf, o.spare = nil, nil
-	if o.closed || !o.busy {
-		putBuf(keep)
-		return
-	}
-	o.spare = keep[:0]
-	if !o.kept {
-		o.kept = true
-		o.keeper.add(o)
-	}
-}
-
-// stillKeeping is the keeper's sweep: it gives the kept buffer back when
-// the outbox had no large batch since the last sweep and reports whether
-// the outbox still keeps one.
-func (o *Outbox) stillKeeping() bool {
+// recycle is the writer done with a batch: it no longer counts against the
+// limit, its arena may take the next copies, and its list becomes the
+// spare, emptied so that it holds on to nothing written.
+func (o *Outbox) recycle(segs [][]byte) {
+	clear(segs)
+	segs = segs[:0]
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.writing || (o.busy && !o.closed) {
-		o.busy = false
-		return true
-	}
-	if o.spare != nil {
-		putBuf(o.spare)
-		o.spare = nil
-	}
-	o.kept = false
-	return false
-}
-
-// recycle keeps a written buffer as the next one, unless it grew too big,
-// and stops counting it against the limit.
-func (o *Outbox) recycle(b []byte) {
-	o.mu.Lock()
 	o.inflight = 0
-	o.mu.Unlock()
-	if cap(b) <= keepWhileBusy {
-		o.spare = b
+	if o.arena == nil { // no copies since take: nothing points into the taken arena any more
+		o.arena = o.taken[:0]
+	} else {
+		putArena(o.taken)
+	}
+	o.taken = nil
+	if o.segs == nil {
+		o.segs = segs
+	} else {
+		o.spare = segs
 	}
 }
 
 // drain is the writer goroutine: it writes first (the unwritten rest of
 // an inline write), then batches, blocking as needed, until the outbox has
 // been empty for its linger, or is closed and empty, or is dropped.
-func (o *Outbox) drain(first []byte) {
+func (o *Outbox) drain(first [][]byte) {
 	if len(first) > 0 {
-		if err := o.write(first); err != nil {
-			o.fail(writeFailure(err))
-		}
+		o.writeAll(first)
+		o.recycle(first)
 	}
 	var linger *time.Timer
 	for {
 		if !o.waitForOutput(&linger) {
 			continue
 		}
-		b, ok := o.take()
+		segs, ok := o.take()
 		if !ok {
 			return
 		}
-		if err := o.write(b); err != nil {
-			o.fail(writeFailure(err)) // drops the outbox; take then ends the writer
+		o.writeAll(segs)
+		o.recycle(segs)
+	}
+}
+
+// writeAll writes a batch with one blocking write: several segments are
+// first copied into one buffer, so that a TLS connection, say, sends
+// records as large as it can. An error drops the outbox; take then ends
+// the writer.
+func (o *Outbox) writeAll(segs [][]byte) {
+	b := segs[0]
+	if len(segs) > 1 {
+		o.flat = o.flat[:0]
+		for _, s := range segs {
+			o.flat = append(o.flat, s...)
 		}
-		o.recycle(b)
+		b = o.flat
+	}
+	if err := o.write(b); err != nil {
+		o.fail(writeFailure(err))
 	}
 }
 
@@ -302,7 +328,7 @@ func (o *Outbox) drain(first []byte) {
 // proceed to take (output, close, drop, or the linger ran out).
 func (o *Outbox) waitForOutput(linger **time.Timer) bool {
 	o.mu.Lock()
-	idle := len(o.buf) == 0 && !o.closed && !o.dropped
+	idle := o.size == 0 && !o.closed && !o.dropped
 	o.mu.Unlock()
 	if !idle {
 		return true
@@ -354,7 +380,7 @@ func (o *Outbox) Close() {
 func (o *Outbox) drop() {
 	o.mu.Lock()
 	o.closed, o.dropped = true, true
-	o.buf = nil
+	o.segs, o.size = nil, 0
 	o.finishLocked()
 	o.mu.Unlock()
 	o.signal()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,16 +22,24 @@ type fakePeer struct {
 	tryErr  error // returned by the next try
 	failed  []CloseReason
 	blocked chan struct{} // closed when a blocking write happened
+	tries   []*byte       // where each buffer given to try starts
 }
 
-func (p *fakePeer) try(b []byte) (int, error) {
+func (p *fakePeer) try(bufs [][]byte) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.tryErr; err != nil {
 		return 0, err
 	}
-	n := min(len(b), p.room)
-	p.got.Write(b[:n])
+	n := 0
+	for _, b := range bufs {
+		if len(b) > 0 {
+			p.tries = append(p.tries, unsafe.SliceData(b))
+		}
+		k := min(len(b), p.room-n)
+		p.got.Write(b[:k])
+		n += k
+	}
 	return n, nil
 }
 
@@ -53,10 +62,7 @@ func (p *fakePeer) fail(r CloseReason) {
 }
 
 func (p *fakePeer) outbox(limit int) *Outbox {
-	// A keeper whose first timer never runs sweepNow: the tests sweep
-	// themselves (once a sweep finds nothing held, later ones are real).
-	k := &bufKeeper{sweep: time.NewTimer(time.Hour)}
-	return newOutbox(limit, Peer{Write: p.write, TryWrite: p.try}, p.fail, k)
+	return newOutbox(limit, Peer{Write: p.write, TryWrite: p.try}, p.fail)
 }
 
 func (p *fakePeer) written() string {
@@ -91,116 +97,108 @@ func TestOutboxWritesInline(t *testing.T) {
 	}
 }
 
-// After a large batch an outbox keeps its buffer for the next one, and
-// gives it back once a sweep finds it had no large batch since the one before.
-// After small batches it keeps nothing, whatever the size of its buffer.
-func TestOutboxKeepsItsBufferWhileBusy(t *testing.T) {
-	p := &fakePeer{room: 1 << 20, blocked: make(chan struct{})}
-	o := p.outbox(1 << 20)
-	kept := func() []byte {
-		o.mu.Lock()
-		defer o.mu.Unlock()
-		return o.spare
-	}
-	burst := strings.Repeat("x", keepWhileQuiet) + "\n"
-	pushAndFlush(t, o, burst)
-	first := kept()
-	if cap(first) < len(burst) {
-		t.Fatalf("after a %d-byte burst the outbox keeps a buffer of %d bytes", len(burst), cap(first))
-	}
-	pushAndFlush(t, o, burst)
-	if got := kept(); unsafe.SliceData(got) != unsafe.SliceData(first) {
-		t.Fatal("the second burst did not reuse the kept buffer")
-	}
-	o.keeper.sweepNow() // a large batch since the outbox began keeping: kept
-	if kept() == nil {
-		t.Fatal("the first sweep took the buffer of a busy outbox")
-	}
-	o.keeper.sweepNow() // no large batch since the last sweep: given back
-	if kept() != nil || len(o.keeper.held) != 0 {
-		t.Fatalf("a quiet outbox still keeps its buffer (%d outboxes held)", len(o.keeper.held))
-	}
-	if got := p.written(); got != burst+burst {
-		t.Fatalf("wrote %d bytes, want %d", len(got), 2*len(burst))
-	}
-
-	small := p.outbox(1 << 20)
-	pushAndFlush(t, small, "one\n")
-	if small.spare != nil || len(small.keeper.held) != 0 {
-		t.Fatal("an outbox keeps a buffer after a small burst")
+// A pushed rendering is written as it is, by every outbox it went to,
+// with no copy; bytes pushed for copying are copied, so the caller may
+// reuse its buffer at once.
+func TestOutboxSharesPushesAndCopiesCopies(t *testing.T) {
+	shared := []byte("to everyone\n")
+	var peers [2]*fakePeer
+	for i := range peers {
+		peers[i] = &fakePeer{room: 1 << 20, blocked: make(chan struct{})}
+		o := peers[i].outbox(1 << 10)
+		mine := []byte("ack\n")
+		if o.pushCopy(mine) != pushClaimed {
+			t.Fatal("first push did not claim the writer role")
+		}
+		copy(mine, "XXX\n")
+		o.push(shared)
+		o.flush()
+		if got := peers[i].written(); got != "ack\nto everyone\n" {
+			t.Fatalf("peer %d got %q", i, got)
+		}
+		tries := peers[i].tries
+		if len(tries) != 2 || tries[1] != unsafe.SliceData(shared) {
+			t.Fatalf("peer %d: the shared rendering was copied", i)
+		}
+		if tries[0] == unsafe.SliceData(mine) {
+			t.Fatalf("peer %d: bytes pushed for copying were not copied", i)
+		}
 	}
 }
 
-// Sweeps running while several rooms' bursts reach one member lose,
-// reorder or duplicate nothing: each burst arrives whole, each room's in
-// order.
-func TestOutboxKeeperSweepsDuringBursts(t *testing.T) {
-	p := &fakePeer{room: 1 << 20, blocked: make(chan struct{})}
-	o := p.outbox(64 << 20)
-	const rooms, bursts = 4, 100
-	stop := make(chan struct{})
-	sweeps := make(chan int)
-	go func() {
-		n := 0
-		for {
-			select {
-			case <-stop:
-				sweeps <- n
-				return
-			default:
-				o.keeper.sweepNow()
-				n++
+// Bursts from several rooms reach one member whole and each room's in
+// order, whether pushed as they are or copied from a buffer the pusher
+// reuses at once, whether the peer takes everything or only a little at a
+// time (the writer goroutine taking over).
+func TestOutboxBurstsFromManyRooms(t *testing.T) {
+	for _, room := range []int{1 << 20, 5000} {
+		t.Run(fmt.Sprint(room), func(t *testing.T) {
+			p := &fakePeer{room: room, blocked: make(chan struct{})}
+			o := p.outbox(64 << 20)
+			const rooms, bursts = 4, 100
+			var wg sync.WaitGroup
+			for r := range rooms {
+				wg.Go(func() {
+					var reused []byte
+					for i := range bursts {
+						line := fmt.Appendf(reused[:0], "%d %d %s\n", r, i, strings.Repeat("x", burstSize(i)))
+						var res pushResult
+						if i%2 == 0 {
+							res = o.push(bytes.Clone(line))
+						} else {
+							res = o.pushCopy(line)
+						}
+						reused = line
+						clear(reused) // what was copied must not change
+						switch res {
+						case pushClaimed:
+							o.flush()
+						case pushFull, pushClosed:
+							t.Errorf("room %d: burst %d refused", r, i)
+							return
+						}
+					}
+				})
 			}
-		}
-	}()
-	var wg sync.WaitGroup
-	for r := range rooms {
-		wg.Go(func() {
-			for i := range bursts {
-				line := fmt.Sprintf("%d %d %s\n", r, i, strings.Repeat("x", burstSize(i)))
-				switch o.push([]byte(line)) {
-				case pushClaimed:
-					o.flush()
-				case pushFull, pushClosed:
-					t.Errorf("room %d: burst %d refused", r, i)
-					return
+			wg.Wait()
+			o.Close()
+			select {
+			case <-o.Done():
+			case <-time.After(10 * time.Second):
+				t.Fatal("outbox never drained")
+			}
+			next := make([]int, rooms)
+			for _, line := range strings.Split(strings.TrimSuffix(p.written(), "\n"), "\n") {
+				rs, rest, _ := strings.Cut(line, " ")
+				is, pad, _ := strings.Cut(rest, " ")
+				r, err1 := strconv.Atoi(rs)
+				i, err2 := strconv.Atoi(is)
+				if err1 != nil || err2 != nil || r < 0 || r >= rooms {
+					t.Fatalf("garbled line %.40q…", line)
+				}
+				if i != next[r] || len(pad) != burstSize(i) || strings.Count(pad, "x") != len(pad) {
+					t.Fatalf("room %d: burst %d (%d bytes) where burst %d was due", r, i, len(pad), next[r])
+				}
+				next[r]++
+			}
+			for r, n := range next {
+				if n != bursts {
+					t.Errorf("room %d: %d bursts arrived, want %d", r, n, bursts)
 				}
 			}
 		})
 	}
-	wg.Wait()
-	close(stop)
-	if n := <-sweeps; n == 0 {
-		t.Fatal("no sweep ran during the bursts")
-	}
-	o.Close()
-	<-o.Done()
-	next := make([]int, rooms)
-	for _, line := range strings.Split(strings.TrimSuffix(p.written(), "\n"), "\n") {
-		var r, i int
-		var pad string
-		if _, err := fmt.Sscan(line, &r, &i, &pad); err != nil || r < 0 || r >= rooms {
-			t.Fatalf("garbled line %.40q…: %v", line, err)
-		}
-		if i != next[r] || len(pad) != burstSize(i) || strings.Trim(pad, "x") != "" {
-			t.Fatalf("room %d: burst %d (%d bytes) where burst %d was due", r, i, len(pad), next[r])
-		}
-		next[r]++
-	}
-	for r, n := range next {
-		if n != bursts {
-			t.Errorf("room %d: %d bursts arrived, want %d", r, n, bursts)
-		}
-	}
 }
 
-// burstSize alternates large bursts, which make an outbox keep its buffer,
-// with small ones, which let a sweep take it back.
+// burstSize varies bursts from a few bytes to more than an arena holds.
 func burstSize(i int) int {
-	if i%2 == 0 {
-		return keepWhileQuiet + i
+	switch i % 3 {
+	case 0:
+		return 10 + i
+	case 1:
+		return 900 + i
 	}
-	return 100 + i
+	return arenaMax + i
 }
 
 // A partial write hands the rest to a writer goroutine, in order, and

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"runtime"
@@ -69,9 +70,9 @@ type Room struct {
 	appending bool              // someone hands pending batches to the Log; guarded by mu
 	acks      map[string]ackTo  // Sequencer: event ID awaiting its ack; guarded by mu
 	remote    map[string]string // Sequencer: members on other hubs, by folded name; guarded by mu
-	renders   []rendering       // per-burst render cache, reused; guarded by mu
+	renders   []rendering       // the burst's renderings, one per format; guarded by mu
 	nrender   int               // valid entries in renders; guarded by mu
-	scratch   []byte            // personal renderings and acks; guarded by mu
+	scratch   []byte            // where renderings are made before they are queued; guarded by mu
 	ack       Event             // the ack being rendered, kept to spare an allocation; guarded by mu
 	oneID     [1]string         // the client ID of one ordered event being applied; guarded by mu
 	mod       moderation        // guarded by mu
@@ -374,7 +375,7 @@ func (r *Room) applyLocked(events []Event, from *Member, ids []string, fl *flush
 			r.scratch = from.appendRendered(r.scratch, &r.ack)
 		}
 		if len(r.scratch) > 0 {
-			from.enqueueLocked(r.scratch, fl)
+			from.enqueueLocked(from.out.pushCopy(r.scratch), fl)
 		}
 	}
 }
@@ -406,10 +407,9 @@ func (r *Room) fanOutLocked(events []Event, from *Member, fl *flushList) {
 		if presence && !m.firstSight(events[0].ID) {
 			return
 		}
-		if b := r.renderFor(m, events); len(b) > 0 {
-			m.enqueueLocked(b, fl)
+		if n := r.deliverLocked(m, events, fl); n > 0 {
 			deliveries++
-			bytes += uint64(len(b))
+			bytes += uint64(n)
 		}
 	}
 	for _, m := range r.members {
@@ -444,35 +444,40 @@ func (r *Room) fanOutTalkLocked(events []Event, from *Member, fl *flushList) {
 		if m == from {
 			continue
 		}
-		if b := r.renderFor(m, events); len(b) > 0 {
-			m.enqueueLocked(b, fl)
+		if n := r.deliverLocked(m, events, fl); n > 0 {
 			deliveries++
-			bytes += uint64(len(b))
+			bytes += uint64(n)
 		}
 	}
 	r.hub.stats.deliveries.Add(deliveries)
 	r.hub.stats.bytesQueued.Add(bytes)
 }
 
-// renderFor returns the burst as m must receive it. r.mu must be held.
-func (r *Room) renderFor(m *Member, events []Event) []byte {
+// deliverLocked queues the burst as m must receive it and returns its
+// size: the rendering its format shares with the room's other members, or
+// a personal one, copied. r.mu must be held.
+func (r *Room) deliverLocked(m *Member, events []Event, fl *flushList) int {
 	fs := m.formats.Load()
 	if fs.personal != nil {
 		r.scratch = r.scratch[:0]
 		for i := range events {
 			r.scratch = r.hub.renderTo(fs.personal, r.scratch, &events[i], m)
 		}
-		return r.scratch
+		m.enqueueLocked(m.out.pushCopy(r.scratch), fl)
+		return len(r.scratch)
 	}
 	f := fs.f
 	if fs.away != nil && m.focus.Load() != r {
 		f = fs.away
 	}
-	return r.renderLocked(f, events)
+	b := r.renderLocked(f, events)
+	m.enqueueLocked(m.out.push(b), fl)
+	return len(b)
 }
 
 // renderLocked returns the burst encoded in f, encoding it at most once
-// per publish. r.mu must be held.
+// per publish. The bytes are pushed to outboxes as they are, so each
+// publish gets new ones, which never change. r.mu must be held.
 func (r *Room) renderLocked(f Format, events []Event) []byte {
 	for i := range r.nrender {
 		if r.renders[i].f == f {
@@ -484,10 +489,11 @@ func (r *Room) renderLocked(f Format, events []Event) []byte {
 	}
 	rr := &r.renders[r.nrender]
 	r.nrender++
-	rr.f, rr.b = f, rr.b[:0]
+	r.scratch = r.scratch[:0]
 	for i := range events {
-		rr.b = r.hub.render(f, rr.b, &events[i])
+		r.scratch = r.hub.render(f, r.scratch, &events[i])
 	}
+	rr.f, rr.b = f, bytes.Clone(r.scratch)
 	return rr.b
 }
 

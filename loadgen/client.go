@@ -98,7 +98,7 @@ func (c *client) handle(payload []byte) {
 }
 
 // deliver records a valid message: duplicate check, latency, and the
-// sender's acknowledgement when this client is its observer.
+// sender's acknowledgement when this client observes the message.
 func (c *client) deliver(t token) {
 	r := c.run
 	senders := *r.senders.Load()
@@ -119,7 +119,7 @@ func (c *client) deliver(t token) {
 	if len(c.lat) >= latencyBatch {
 		c.flushLatency()
 	}
-	if s := senders[t.sender]; s.observer == c {
+	if s := senders[t.sender]; s.observes(c, t.seq) {
 		s.ack(t.seq, lat)
 	}
 }

@@ -49,8 +49,8 @@ type Config struct {
 	Rate float64
 	// Duration is how long the senders send (or idle clients are held).
 	Duration time.Duration
-	// Window bounds each sender's messages not yet seen by its observer
-	// client; zero means 64.
+	// Window bounds each sender's messages not yet seen by their observers
+	// (the other members in turn, see sender); zero means 64.
 	Window int
 	// Size pads each message to at least this many bytes; zero means no
 	// padding (about 40 bytes).

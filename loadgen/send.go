@@ -9,7 +9,7 @@ import (
 // send runs the sending phase: senders publish for cfg.Duration, then the
 // run waits for the deliveries still in flight.
 func (r *run) send(ctx context.Context, members []*client, rep *Report) {
-	senders := pickSenders(members, min(r.cfg.Senders, len(members)), r.wire.echoes())
+	senders := pickSenders(members, min(r.cfg.Senders, len(members)), r.wire.echoes(), r.cfg.Window)
 	r.senders.Store(&senders)
 	r.setPhase("sending")
 	start := time.Now()
@@ -28,21 +28,14 @@ func (r *run) send(ctx context.Context, members []*client, rep *Report) {
 	}
 }
 
-// pickSenders spreads n senders evenly over the members; each sender's
-// observer is the next member (itself when the server echoes and it is
-// alone).
-func pickSenders(members []*client, n int, echoes bool) []*sender {
+// pickSenders spreads n senders evenly over the members, each with a
+// window of messages in flight whose observers are the other members in
+// turn (the sender itself when it is alone and the server echoes).
+func pickSenders(members []*client, n int, echoes bool, window int) []*sender {
 	out := make([]*sender, n)
 	for k := range out {
 		i := k * len(members) / n
-		var observer *client
-		switch {
-		case len(members) > 1:
-			observer = members[(i+1)%len(members)]
-		case echoes:
-			observer = members[i]
-		}
-		out[k] = newSender(k, members[i], observer)
+		out[k] = newSender(k, members, i, len(members) > 1 || echoes, window)
 	}
 	return out
 }

@@ -15,24 +15,49 @@ const (
 	minAckTimeout = time.Second
 )
 
-// sender publishes numbered messages from one client. Its observer, another
-// client, acknowledges each message it receives, which bounds how many
-// messages are in flight.
+// sender publishes numbered messages from one client. Each message has an
+// observer, another reading member, which acknowledges it on arrival; the
+// observer moves on by one member with every message, so a window of
+// unacknowledged messages holds every sender back to the pace of the
+// slowest reader, as a chat whose readers all push back would be.
 type sender struct {
-	id       int
-	c        *client
-	observer *client // nil: no window (nobody else can see the messages)
-	seq      atomic.Int64
-	acked    atomic.Int64 // written only by the observer's read goroutine
-	lastLat  atomic.Int64 // latency of the last acknowledged message, ns
-	ackCh    chan struct{}
-	forgiven int64 // messages given up on after ackTimeout; sender-owned
-	stalls   int64 // times the window timed out
-	err      error // why sending stopped early
+	id      int
+	c       *client
+	members []*client // the reading members, c at pos; nil: no window (nobody else can see the messages)
+	pos     int
+	seq     atomic.Int64
+	acks    []atomic.Int64 // acks[seq%len(acks)] is seq+1 once message seq was observed; written by observers
+	acked   int64          // messages from the first acknowledged in a row, or given up on; sender-owned
+	lastLat atomic.Int64   // latency of the last acknowledged message, ns
+	ackCh   chan struct{}
+	stalls  int64 // times the window timed out
+	err     error // why sending stopped early
 }
 
-func newSender(id int, c, observer *client) *sender {
-	return &sender{id: id, c: c, observer: observer, ackCh: make(chan struct{}, 1)}
+// newSender returns the sender for members[pos]; observed says whether its
+// messages have observers, window how many may be in flight.
+func newSender(id int, members []*client, pos int, observed bool, window int) *sender {
+	s := &sender{id: id, c: members[pos], pos: pos, ackCh: make(chan struct{}, 1)}
+	if observed {
+		s.members, s.acks = members, make([]atomic.Int64, window)
+	}
+	return s
+}
+
+// observer returns the observer of message seq: the member 1 + seq%(n-1)
+// places after the sender (the sender itself when it is alone, on a server
+// that echoes). s.members must not be nil.
+func (s *sender) observer(seq int) *client {
+	n := len(s.members)
+	if n == 1 {
+		return s.members[0]
+	}
+	return s.members[(s.pos+1+seq%(n-1))%n]
+}
+
+// observes reports whether c is the observer of message seq.
+func (s *sender) observes(c *client, seq int) bool {
+	return s.members != nil && s.observer(seq) == c
 }
 
 // sent is how many messages the sender has numbered so far.
@@ -41,22 +66,24 @@ func (s *sender) sent() int { return int(s.seq.Load()) }
 // ack records that the observer saw message seq, latency ns after it
 // was sent.
 func (s *sender) ack(seq int, latency int64) {
-	if int64(seq) >= s.acked.Load() {
-		s.acked.Store(int64(seq) + 1)
-		s.lastLat.Store(latency)
-		select {
-		case s.ackCh <- struct{}{}:
-		default:
-		}
+	s.acks[seq%len(s.acks)].Store(int64(seq) + 1)
+	s.lastLat.Store(latency)
+	select {
+	case s.ackCh <- struct{}{}:
+	default:
 	}
 }
 
 // room is how many more messages the window allows now.
 func (s *sender) room(window int) int {
-	if s.observer == nil {
+	if s.members == nil {
 		return batchMax
 	}
-	return window - int(s.seq.Load()-max(s.acked.Load(), s.forgiven))
+	seq := s.seq.Load()
+	for s.acked < seq && (s.acks[s.acked%int64(len(s.acks))].Load() == s.acked+1 || !s.observer(int(s.acked)).alive.Load()) {
+		s.acked++ // observed, or its observer has gone
+	}
+	return window - int(seq-s.acked)
 }
 
 // ackTimeout is how long to wait for an acknowledgement: four times the
@@ -78,7 +105,7 @@ func (s *sender) waitAck(ctx context.Context, t *time.Timer) bool {
 	case <-s.ackCh:
 	case <-t.C:
 		s.stalls++
-		s.forgiven = s.seq.Load()
+		s.acked = s.seq.Load()
 	}
 	return true
 }

@@ -179,11 +179,11 @@ func (c *msgConn) TryWriter() hub.TryWriteFunc {
 	if c.out.try == nil {
 		return nil
 	}
-	return func(b []byte) (int, error) {
+	return func(bufs [][]byte) (int, error) {
 		if c.closing.Load() {
 			return 0, net.ErrClosed
 		}
-		return c.out.tryFrames(b)
+		return c.out.tryFrames(bufs)
 	}
 }
 
@@ -198,7 +198,7 @@ type frameWriter struct {
 	try  hub.TryWriteFunc // non-blocking write to conn; nil without a descriptor
 
 	mu   sync.Mutex
-	tail []byte // the unsent end of a frame; guarded by mu
+	tail [1][]byte // the unsent end of a frame, if any; guarded by mu
 }
 
 // Write implements io.Writer for the library: a blocking write of whole
@@ -211,43 +211,51 @@ func (w *frameWriter) Write(b []byte) (int, error) {
 func (w *frameWriter) writeFrames(b []byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.tail) > 0 {
-		if _, err := w.conn.Write(w.tail); err != nil {
+	if len(w.tail[0]) > 0 {
+		if _, err := w.conn.Write(w.tail[0]); err != nil {
 			return err
 		}
-		w.tail = nil
+		w.tail[0] = nil
 	}
 	_, err := w.conn.Write(b)
 	return err
 }
 
-// tryFrames writes what the socket takes now of b, whole frames, after any
-// tail. It reports how much of b it has dealt with: what went out, and the
-// rest of a frame that went out in part, kept as the tail. When the
-// library is writing a control frame, or the tail does not go out whole,
-// it writes nothing and leaves b to the blocking writer.
-func (w *frameWriter) tryFrames(b []byte) (int, error) {
+// tryFrames writes what the socket takes now of bufs, each whole frames,
+// after any tail. It reports how much of bufs it has dealt with: what went
+// out, and the rest of a frame that went out in part, kept as the tail.
+// When the library is writing a control frame, or the tail does not go out
+// whole, it writes nothing and leaves bufs to the blocking writer.
+func (w *frameWriter) tryFrames(bufs [][]byte) (int, error) {
 	if !w.mu.TryLock() {
 		return 0, nil
 	}
 	defer w.mu.Unlock()
-	if len(w.tail) > 0 {
-		n, err := w.try(w.tail)
-		w.tail = w.tail[n:]
-		if err != nil || len(w.tail) > 0 {
+	if len(w.tail[0]) > 0 {
+		n, err := w.try(w.tail[:])
+		w.tail[0] = w.tail[0][n:]
+		if err != nil || len(w.tail[0]) > 0 {
 			return 0, err
 		}
-		w.tail = nil
+		w.tail[0] = nil
 	}
-	n, err := w.try(b)
-	if err != nil || n == len(b) {
+	n, err := w.try(bufs)
+	if err != nil || n == 0 {
 		return n, err
 	}
-	end := frameEnd(b, n)
-	if end > n {
-		w.tail = append([]byte(nil), b[n:end]...)
+	done := 0 // bytes of the buffers before b
+	for _, b := range bufs {
+		if n > done+len(b) {
+			done += len(b)
+			continue
+		}
+		end := frameEnd(b, n-done) // n-done > 0: b holds byte n-1
+		if end > n-done {
+			w.tail[0] = append([]byte(nil), b[n-done:end]...)
+		}
+		return done + end, nil
 	}
-	return end, nil
+	return n, nil
 }
 
 // frameEnd is where, in b (whole frames), the frame holding byte n-1 ends.

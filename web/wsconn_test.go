@@ -52,7 +52,7 @@ func TestFrameWriterNeverSplitsFrames(t *testing.T) {
 		partial := false
 		for len(rest) > 0 && !partial {
 			chunk := rest[:frameEnd(rest, min(len(rest), 100000))] // whole frames
-			n, err := w.tryFrames(chunk)
+			n, err := w.tryFrames(segments(chunk))
 			if err != nil {
 				done <- err
 				return
@@ -109,4 +109,19 @@ func TestFrameWriterNeverSplitsFrames(t *testing.T) {
 	if !sawPing {
 		t.Fatal("the ping never arrived")
 	}
+}
+
+// segments cuts whole frames into buffers of one, two, one… frames, as
+// an outbox holds renderings of several bursts.
+func segments(frames []byte) [][]byte {
+	var segs [][]byte
+	for len(frames) > 0 {
+		n := frameLen(frames)
+		if len(segs)%2 == 1 && n < len(frames) {
+			n += frameLen(frames[n:])
+		}
+		segs = append(segs, frames[:n])
+		frames = frames[n:]
+	}
+	return segs
 }

@@ -66,7 +66,7 @@ Logs go to stderr. SIGINT or SIGTERM tells every client, flushes and exits.`,
 	f.DurationVar(&o.chat.IdleTimeout, "idle-timeout", 0, "disconnect clients silent this long (0 = never)")
 	f.DurationVar(&o.chat.SilentTimeout, "silent-timeout", 10*time.Minute, "disconnect clients that have sent nothing at all this long after connecting (0 = never)")
 	f.DurationVar(&o.chat.WriteTimeout, "write-timeout", 10*time.Second, "cut off a client that cannot take output this long")
-	f.IntVar(&o.outbox, "outbox", 1<<20, "bytes queued per client before it is cut off as a slow consumer")
+	f.IntVar(&o.outbox, "outbox", 4<<20, "bytes queued per client before it is cut off as a slow consumer")
 	f.IntVar(&o.maxClients, "max-clients", 10000, "most clients at once (0 = unlimited)")
 	f.IntVar(&o.maxPerIP, "max-per-ip", 32, "most clients from one IP address (0 = unlimited)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 5*time.Second, "how long shutdown waits for clients to be told and flushed")

@@ -17,7 +17,8 @@ import (
 // role), so the fields need no lock.
 type writer struct {
 	rc   syscall.RawConn
-	buf  []byte
+	bufs [][]byte
+	iov  []syscall.Iovec // reused for each writev
 	done int
 	err  error
 	cb   func(fd uintptr) bool // w.write, bound once: calls allocate nothing
@@ -44,24 +45,43 @@ func TryWriter(c net.Conn) hub.TryWriteFunc {
 	return w.try
 }
 
-// try writes as much of b as the socket takes now.
-func (w *writer) try(b []byte) (int, error) {
-	w.buf, w.done, w.err = b, 0, nil
+// try writes as much of bufs as the socket takes now.
+func (w *writer) try(bufs [][]byte) (int, error) {
+	w.bufs, w.done, w.err = bufs, 0, nil
 	err := w.rc.Write(w.cb)
-	w.buf = nil
+	w.bufs = nil
 	if err != nil {
 		return w.done, err
 	}
 	return w.done, w.err
 }
 
+// maxIov is how many buffers one writev(2) takes here: its vector lives
+// on the stack (2 KiB), so a connection keeps no memory between writes.
+const maxIov = 128
+
 // write runs with the descriptor: it writes until everything is out or the
 // socket is full, and always returns true so the runtime never parks the
 // caller waiting for the socket.
 func (w *writer) write(fd uintptr) bool {
-	for w.done < len(w.buf) {
-		n, errno := rawWrite(fd, w.buf[w.done:])
+	bufs, off := w.bufs, 0 // what is left: bufs, less off bytes of the first
+	for {
+		for len(bufs) > 0 && off >= len(bufs[0]) {
+			off -= len(bufs[0])
+			bufs = bufs[1:]
+		}
+		if len(bufs) == 0 {
+			return true
+		}
+		var n int
+		var errno syscall.Errno
+		if len(bufs) == 1 {
+			n, errno = rawWrite(fd, bufs[0][off:])
+		} else {
+			n, errno = rawWritev(fd, bufs, off)
+		}
 		w.done += n
+		off += n
 		switch errno {
 		case 0, syscall.EINTR:
 		case syscall.EAGAIN:
@@ -71,7 +91,32 @@ func (w *writer) write(fd uintptr) bool {
 			return true
 		}
 	}
-	return true
+}
+
+// rawWritev is writev(2) of up to maxIov of bufs, skipping off bytes of
+// the first, on a non-blocking descriptor (see rawWrite).
+func rawWritev(fd uintptr, bufs [][]byte, off int) (int, syscall.Errno) {
+	var vec [maxIov]syscall.Iovec
+	iov := vec[:0]
+	for i, b := range bufs {
+		if i == 0 {
+			b = b[off:]
+		}
+		if len(b) == 0 {
+			continue
+		}
+		if len(iov) == maxIov {
+			break
+		}
+		v := syscall.Iovec{Base: unsafe.SliceData(b)}
+		v.SetLen(len(b))
+		iov = append(iov, v)
+	}
+	n, _, errno := syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&vec[0])), uintptr(len(iov)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), 0
 }
 
 // rawWrite is write(2) on a non-blocking descriptor, without the

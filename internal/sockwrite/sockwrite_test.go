@@ -9,7 +9,8 @@ import (
 )
 
 // A socket that keeps up takes everything at once; a full one takes what
-// fits and says so without blocking; what was taken arrives intact.
+// fits and says so without blocking; what was taken arrives intact, in
+// order, however many buffers it came in.
 func TestTryWriter(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -30,12 +31,16 @@ func TestTryWriter(t *testing.T) {
 	if try == nil {
 		t.Fatal("no TryWriter for a TCP connection")
 	}
-	if n, err := try([]byte("hello\n")); n != 6 || err != nil {
+	if n, err := try([][]byte{[]byte("hel"), nil, []byte("lo\n")}); n != 6 || err != nil {
 		t.Fatalf("small write: %d, %v", n, err)
 	}
 	big := bytes.Repeat([]byte("x"), 32<<20) // more than loopback buffers hold
+	var bufs [][]byte                        // more buffers than one writev takes
+	for i := 0; i < len(big); i += 4096 {
+		bufs = append(bufs, big[i:i+4096])
+	}
 	start := time.Now()
-	n, err := try(big)
+	n, err := try(bufs)
 	if err != nil || n == 0 || n >= len(big) {
 		t.Fatalf("write into a socket nobody reads: %d of %d, %v", n, len(big), err)
 	}
