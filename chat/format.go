@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/hubcat/hubcat/hub"
 )
@@ -152,7 +151,7 @@ type jsonEvent struct {
 
 func toJSON(ev *hub.Event) jsonEvent {
 	je := jsonEvent{
-		Type: ev.Kind.String(), Room: ev.Room, Seq: ev.Seq, ID: ev.ID, Time: ev.Time.UTC().Format(time.RFC3339Nano),
+		Type: ev.Kind.String(), Room: ev.Room, Seq: ev.Seq, ID: ev.ID, Time: ev.Time.UTC().Format(jsonTime),
 		From: ev.From, To: ev.To, Text: ev.Text, ClientID: ev.ClientID, Code: ev.Code,
 	}
 	switch ev.Kind {
@@ -174,7 +173,8 @@ func toJSON(ev *hub.Event) jsonEvent {
 
 // Append implements hub.Format.
 func (*JSON) Append(b []byte, ev *hub.Event) []byte {
-	return appendJSON(b, toJSON(ev))
+	je := toJSON(ev)
+	return appendEvent(b, &je)
 }
 
 // appendJSON encodes v as one line.

@@ -46,9 +46,34 @@ func putArena(b []byte) {
 	}
 }
 
-// maxSpareSegs bounds the segment list a quiet outbox keeps for its next
-// batch, so that an idle member costs a few hundred bytes at most.
-const maxSpareSegs = 16
+// Free segment lists, shared by all outboxes: a quiet outbox gives its
+// lists back, so an idle member holds none, and a busy one does not grow a
+// new list for every burst. At most 256 lists of up to 1,024 segments are
+// kept (6 MiB at most, far less in practice).
+const maxFreeSegs = 1024
+
+var freeSegLists = make(chan [][]byte, 256)
+
+// getSegs returns an empty segment list from the free list, or nil.
+func getSegs() [][]byte {
+	select {
+	case s := <-freeSegLists:
+		return s
+	default:
+		return nil
+	}
+}
+
+// putSegs offers an empty (cleared) segment list to the free list.
+func putSegs(s [][]byte) {
+	if cap(s) == 0 || cap(s) > maxFreeSegs {
+		return
+	}
+	select {
+	case freeSegLists <- s[:0]:
+	default:
+	}
+}
 
 // writerLinger is how long a writer goroutine of a peer without inline
 // writes waits for more output before it ends: long enough that a member of
@@ -161,6 +186,9 @@ func (o *Outbox) add(b []byte, copied bool) pushResult {
 	if copied {
 		b = o.copyLocked(b)
 	}
+	if o.segs == nil {
+		o.segs = getSegs()
+	}
 	o.segs = append(o.segs, b)
 	o.size += len(b)
 	claimed := !o.writing
@@ -210,6 +238,7 @@ func (o *Outbox) flush() {
 			continue // take sees the drop and gives up the role
 		}
 		if rest := skip(segs, n); len(rest) > 0 { // the peer is full: a goroutine waits for it
+			clear(segs[:len(segs)-len(rest)]) // written: hold on to none of it
 			go o.drain(rest)
 			return
 		}
@@ -249,16 +278,15 @@ func (o *Outbox) take() (segs [][]byte, ok bool) {
 }
 
 // quietLocked is the writer giving up its role with nothing pending: the
-// arena goes to the free list and only a small segment list stays. o.mu
-// must be held.
+// arena and the segment lists go to the free lists. o.mu must be held.
 func (o *Outbox) quietLocked() {
 	putArena(o.arena)
 	o.arena, o.taken = nil, nil
-	if cap(o.segs) > maxSpareSegs || o.closed {
-		o.segs = nil
+	if !o.dropped { // a dropped outbox's lists may still hold segments
+		putSegs(o.segs)
+		putSegs(o.spare)
 	}
-	o.spare = nil
-	o.flat = nil
+	o.segs, o.spare, o.flat = nil, nil, nil
 }
 
 // recycle is the writer done with a batch: it no longer counts against the

@@ -32,6 +32,9 @@ func (r *run) send(ctx context.Context, members []*client, rep *Report) {
 // window of messages in flight whose observers are the other members in
 // turn (the sender itself when it is alone and the server echoes).
 func pickSenders(members []*client, n int, echoes bool, window int) []*sender {
+	for i, c := range members {
+		c.pos = i
+	}
 	out := make([]*sender, n)
 	for k := range out {
 		i := k * len(members) / n

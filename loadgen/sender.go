@@ -55,10 +55,23 @@ func (s *sender) observer(seq int) *client {
 	return s.members[(s.pos+1+seq%(n-1))%n]
 }
 
-// observes reports whether c is the observer of message seq.
-func (s *sender) observes(c *client, seq int) bool {
-	return s.members != nil && s.observer(seq) == c
+// firstObserved returns the first message c observes, or -1 if it
+// observes none; it observes every observerStep-th message after that.
+func (s *sender) firstObserved(c *client) int {
+	n := len(s.members)
+	switch {
+	case n == 0 || c.pos >= n || s.members[c.pos] != c:
+		return -1
+	case n == 1:
+		return 0
+	case c == s.c:
+		return -1
+	}
+	return (c.pos - s.pos - 1 + n) % n
 }
+
+// observerStep is how many messages apart one member's observed ones are.
+func (s *sender) observerStep() int { return max(len(s.members)-1, 1) }
 
 // sent is how many messages the sender has numbered so far.
 func (s *sender) sent() int { return int(s.seq.Load()) }

@@ -8,7 +8,7 @@ import "testing"
 func TestWindowWaitsForEachMessagesObserver(t *testing.T) {
 	members := make([]*client, 4)
 	for i := range members {
-		members[i] = &client{id: i}
+		members[i] = &client{id: i, pos: i}
 		members[i].alive.Store(true)
 	}
 	const window = 4
@@ -20,8 +20,12 @@ func TestWindowWaitsForEachMessagesObserver(t *testing.T) {
 			t.Fatalf("message %d is observed by its own sender", seq)
 		}
 		seen[o.id] = true
-		if !s.observes(o, seq) {
-			t.Fatalf("observes disagrees with observer for message %d", seq)
+		for _, c := range members {
+			first := s.firstObserved(c)
+			observes := first >= 0 && seq >= first && (seq-first)%s.observerStep() == 0
+			if observes != (c == o) {
+				t.Fatalf("member %d observes message %d: %v; its observer is %d", c.id, seq, observes, o.id)
+			}
 		}
 	}
 	if len(seen) != len(members)-1 {

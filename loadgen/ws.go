@@ -74,73 +74,99 @@ const (
 )
 
 // readLoop reads frames until the connection ends, answering pings. Each
-// frame is looked at in place in the read buffer, header and payload.
+// pass handles every whole frame already buffered, in place, and then
+// discards them at once.
 func (wsWire) readLoop(c *client) error {
+	need := 2 // bytes to have buffered before the next pass
 	for {
-		hdr, err := c.br.Peek(2)
-		if err != nil {
-			return err
-		}
-		fin, op, masked := hdr[0]&0x80 != 0, hdr[0]&0x0f, hdr[1]&0x80 != 0
-		head, n, err := wsFrameSize(c.br, hdr[1]&0x7f)
-		if err != nil {
-			return err
-		}
-		size := head + n
-		if masked || size > c.br.Size() {
-			c.garbledLine() // a masked server frame, or one we cannot peek
-			if _, err := c.br.Discard(size); err != nil {
+		if _, err := c.br.Peek(need); err != nil {
+			if !errors.Is(err, bufio.ErrBufferFull) {
 				return err
 			}
+			// A frame larger than the buffer: no server here sends one.
+			c.garbledLine()
+			if _, err := c.br.Discard(need); err != nil {
+				return err
+			}
+			need = 2
 			continue
 		}
-		frame, err := c.br.Peek(size)
+		buf, _ := c.br.Peek(c.br.Buffered())
+		used, next, err := wsFrames(c, buf)
 		if err != nil {
 			return err
 		}
-		payload := frame[head:]
-		c.bytesIn.Add(int64(size))
-		switch {
-		case op == wsText && fin:
-			wsMessage(c, payload)
-		case op == wsPing:
-			pong := append([]byte{0x8a, 0x80 | byte(len(payload)), 0, 0, 0, 0}, payload...)
-			if err := c.write(pong); err != nil {
-				return err
-			}
-		case op == wsClose:
-			return io.EOF
-		case op == wsText || op == 0x0:
-			c.garbledLine() // fragmented messages: no server here sends them
-		}
-		if _, err := c.br.Discard(size); err != nil {
-			return err
-		}
+		c.br.Discard(used)
+		need = next
 	}
 }
 
-// wsFrameSize reads the sizes of a server frame's header and payload from
-// its 7-bit length code and the extended length that may follow.
-func wsFrameSize(br *bufio.Reader, code byte) (head, n int, err error) {
-	switch code {
-	case 126:
-		b, err := br.Peek(4)
-		if err != nil {
-			return 0, 0, err
+// wsFrames handles the whole frames at the start of buf and returns how
+// many bytes they took and how many the next frame needs buffered (at
+// least its header, else all of it).
+func wsFrames(c *client, buf []byte) (used, need int, err error) {
+	for {
+		b := buf[used:]
+		if len(b) < 2 {
+			return used, 2, nil
 		}
-		return 4, int(binary.BigEndian.Uint16(b[2:])), nil
-	case 127:
-		b, err := br.Peek(10)
-		if err != nil {
-			return 0, 0, err
+		head, n := wsFrameSize(b)
+		if head < 0 {
+			return used, -head, nil // the extended length is not here yet
 		}
-		n := binary.BigEndian.Uint64(b[2:])
 		if n > 1<<40 {
-			return 0, 0, errors.New("websocket frame too large")
+			return used, 0, errors.New("websocket frame too large")
 		}
-		return 10, int(n), nil
+		size := head + n
+		if len(b) < size {
+			return used, size, nil
+		}
+		if err := wsFrame(c, b[0], b[1]&0x80 != 0, b[head:size]); err != nil {
+			return used, 0, err
+		}
+		c.bytesIn.Add(int64(size))
+		used += size
 	}
-	return 2, int(code), nil
+}
+
+// wsFrameSize reads the sizes of the header and payload of the server
+// frame at the start of b (at least 2 bytes); a negative head is the
+// header's length when b does not hold all of it yet.
+func wsFrameSize(b []byte) (head, n int) {
+	switch code := b[1] & 0x7f; code {
+	case 126:
+		if len(b) < 4 {
+			return -4, 0
+		}
+		return 4, int(binary.BigEndian.Uint16(b[2:]))
+	case 127:
+		if len(b) < 10 {
+			return -10, 0
+		}
+		return 10, int(min(binary.BigEndian.Uint64(b[2:]), 1<<41))
+	default:
+		return 2, int(code)
+	}
+}
+
+// wsFrame acts on one whole frame: first is its first byte (FIN and
+// opcode).
+func wsFrame(c *client, first byte, masked bool, payload []byte) error {
+	fin, op := first&0x80 != 0, first&0x0f
+	switch {
+	case masked:
+		c.garbledLine() // servers never mask
+	case op == wsText && fin:
+		wsMessage(c, payload)
+	case op == wsPing:
+		pong := append([]byte{0x8a, 0x80 | byte(len(payload)), 0, 0, 0, 0}, payload...)
+		return c.write(pong)
+	case op == wsClose:
+		return io.EOF
+	case op == wsText || op == 0x0:
+		c.garbledLine() // fragmented messages: no server here sends them
+	}
+	return nil
 }
 
 var (
