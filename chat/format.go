@@ -151,7 +151,7 @@ type jsonEvent struct {
 
 func toJSON(ev *hub.Event) jsonEvent {
 	je := jsonEvent{
-		Type: ev.Kind.String(), Room: ev.Room, Seq: ev.Seq, ID: ev.ID, Time: ev.Time.UTC().Format(jsonTime),
+		Type: ev.Kind.String(), Room: ev.Room, Seq: ev.Seq, ID: ev.ID, Time: jsonTimeOf(ev.Time),
 		From: ev.From, To: ev.To, Text: ev.Text, ClientID: ev.ClientID, Code: ev.Code,
 	}
 	switch ev.Kind {

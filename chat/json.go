@@ -59,7 +59,7 @@ func (s *session) hello(clientID string) {
 	})
 }
 
-func (s *session) now() string { return time.Now().UTC().Format(jsonTime) }
+func (s *session) now() string { return jsonTimeOf(time.Now()) }
 
 // sendJSON queues one protocol object of the front end's own, leaving out
 // an empty client_id.

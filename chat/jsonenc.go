@@ -2,6 +2,8 @@ package chat
 
 import (
 	"strconv"
+	"sync/atomic"
+	"time"
 	"unicode/utf8"
 )
 
@@ -9,13 +11,35 @@ import (
 // millisecond.
 const jsonTime = "2006-01-02T15:04:05.000Z07:00"
 
+// msTime is a time formatted as jsonTime, and its Unix millisecond.
+type msTime struct {
+	ms int64
+	s  string
+}
+
+// lastTime is the last time jsonTimeOf formatted: the events of a burst,
+// and of the bursts around it, share their millisecond.
+var lastTime atomic.Pointer[msTime]
+
+// jsonTimeOf returns t formatted as jsonTime.
+func jsonTimeOf(t time.Time) string {
+	ms := t.UnixMilli()
+	if p := lastTime.Load(); p != nil && p.ms == ms {
+		return p.s
+	}
+	s := t.UTC().Format(jsonTime)
+	lastTime.Store(&msTime{ms, s})
+	return s
+}
+
 // appendEvent appends je as encoding/json would encode it, field by field:
 // an event is rendered once per burst for every member of a room, and the
 // reflective encoder is the larger part of that cost. Events holding
 // other events (history) go through encoding/json itself.
 func appendEvent(b []byte, je *jsonEvent) []byte {
 	if je.Events != nil || je.Complete != nil || je.More != nil {
-		return appendJSON(b, je)
+		v := *je // je itself stays on the caller's stack
+		return appendJSON(b, v)
 	}
 	b = append(b, `{"type":`...)
 	b = appendJSONString(b, je.Type)

@@ -3,6 +3,7 @@ package chat
 import (
 	"bytes"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -42,5 +43,26 @@ func checkEvent(t *testing.T, je jsonEvent) {
 	}
 	if !utf8.Valid(want) {
 		t.Fatalf("encoding/json made invalid UTF-8 of %q", je.Text)
+	}
+}
+
+// Times are RFC 3339 in UTC to the millisecond, whatever the zone, and
+// the cache of the last one never answers for another millisecond.
+func TestJSONTimeOf(t *testing.T) {
+	zone := time.FixedZone("x", 5*3600)
+	base := time.Date(2026, 11, 29, 1, 2, 3, 456_789_000, zone)
+	for _, c := range []struct {
+		t    time.Time
+		want string
+	}{
+		{base, "2026-11-28T20:02:03.456Z"},
+		{base.Add(100 * time.Microsecond), "2026-11-28T20:02:03.456Z"},
+		{base.Add(time.Millisecond), "2026-11-28T20:02:03.457Z"},
+		{base, "2026-11-28T20:02:03.456Z"},
+		{time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), "2026-01-02T03:04:05.000Z"},
+	} {
+		if got := jsonTimeOf(c.t); got != c.want {
+			t.Errorf("jsonTimeOf(%v) = %s, want %s", c.t, got, c.want)
+		}
 	}
 }
