@@ -227,22 +227,20 @@ func (o *Outbox) flush() {
 		go o.drain(nil)
 		return
 	}
-	for {
-		segs, ok := o.take()
-		if !ok {
-			return
-		}
+	segs, ok := o.take()
+	for ok {
 		n, err := o.try(segs)
 		if err != nil {
 			o.fail(writeFailure(err))
-			continue // take sees the drop and gives up the role
+			segs, ok = o.take() // take sees the drop and gives up the role
+			continue
 		}
 		if rest := skip(segs, n); len(rest) > 0 { // the peer is full: a goroutine waits for it
 			clear(segs[:len(segs)-len(rest)]) // written: hold on to none of it
 			go o.drain(rest)
 			return
 		}
-		o.recycle(segs)
+		segs, ok = o.next(segs)
 	}
 }
 
@@ -264,6 +262,21 @@ func skip(segs [][]byte, n int) [][]byte {
 func (o *Outbox) take() (segs [][]byte, ok bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	return o.takeLocked()
+}
+
+// next is recycle and take under one lock: the writer, done with a batch,
+// takes the next one.
+func (o *Outbox) next(done [][]byte) (segs [][]byte, ok bool) {
+	clear(done)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.recycleLocked(done[:0])
+	return o.takeLocked()
+}
+
+// takeLocked is take with o.mu held.
+func (o *Outbox) takeLocked() (segs [][]byte, ok bool) {
 	o.inflight = 0
 	if o.size == 0 || o.dropped {
 		o.writing = false
@@ -294,9 +307,13 @@ func (o *Outbox) quietLocked() {
 // spare, emptied so that it holds on to nothing written.
 func (o *Outbox) recycle(segs [][]byte) {
 	clear(segs)
-	segs = segs[:0]
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.recycleLocked(segs[:0])
+}
+
+// recycleLocked is recycle with o.mu held and segs emptied.
+func (o *Outbox) recycleLocked(segs [][]byte) {
 	o.inflight = 0
 	if o.arena == nil { // no copies since take: nothing points into the taken arena any more
 		o.arena = o.taken[:0]

@@ -169,16 +169,16 @@ func wsFrame(c *client, first byte, masked bool, payload []byte) error {
 	return nil
 }
 
-var (
-	wsChat    = []byte(`{"type":"message"`)
-	wsRelayed = []byte(`{"cmd":"say"`)
-	wsTextKey = []byte(`"text":"`)
-	wsEnd     = []byte(`"}`)
+// The JSON that marks a chat message, and its text field.
+const (
+	wsChat    = `{"type":"message"`
+	wsRelayed = `{"cmd":"say"`
+	wsTextKey = `"text":"`
 )
 
 // wsMessage hands the text of a chat message to the client.
 func wsMessage(c *client, m []byte) {
-	if !bytes.HasPrefix(m, wsChat) && !bytes.HasPrefix(m, wsRelayed) {
+	if !hasPrefix(m, wsChat) && !hasPrefix(m, wsRelayed) {
 		return
 	}
 	text, ok := wsMessageText(m)
@@ -189,18 +189,28 @@ func wsMessage(c *client, m []byte) {
 	c.handle(text)
 }
 
+// hasPrefix is bytes.HasPrefix for a constant prefix, which the compiler
+// compares a word at a time.
+func hasPrefix(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && string(b[:len(prefix)]) == prefix
+}
+
 // wsMessageText finds the text field of a chat message. Both hubcat's
 // events and the relayed commands end with it, so it is looked for from
 // the end first: the last quote before the closing one opens it. Only
 // when another field follows it is the whole message searched.
 func wsMessageText(m []byte) ([]byte, bool) {
-	if body, ok := bytes.CutSuffix(m, wsEnd); ok {
-		q := bytes.LastIndexByte(body, '"')
-		if q >= 0 && bytes.HasSuffix(body[:q+1], wsTextKey) {
-			return body[q+1:], true
+	if n := len(m); n >= 2 && m[n-1] == '}' && m[n-2] == '"' {
+		for q := n - 3; q >= 0; q-- {
+			if m[q] == '"' {
+				if q+1 >= len(wsTextKey) && string(m[q+1-len(wsTextKey):q+1]) == wsTextKey {
+					return m[q+1 : n-2], true
+				}
+				break
+			}
 		}
 	}
-	i := bytes.Index(m, wsTextKey)
+	i := bytes.Index(m, []byte(wsTextKey))
 	if i < 0 {
 		return nil, false
 	}
