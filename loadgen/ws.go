@@ -105,6 +105,7 @@ func (wsWire) readLoop(c *client) error {
 // many bytes they took and how many the next frame needs buffered (at
 // least its header, else all of it).
 func wsFrames(c *client, buf []byte) (used, need int, err error) {
+	defer func() { c.bytesIn.Add(int64(used)) }() // once per pass, not per frame
 	for {
 		b := buf[used:]
 		if len(b) < 2 {
@@ -124,7 +125,6 @@ func wsFrames(c *client, buf []byte) (used, need int, err error) {
 		if err := wsFrame(c, b[0], b[1]&0x80 != 0, b[head:size]); err != nil {
 			return used, 0, err
 		}
-		c.bytesIn.Add(int64(size))
 		used += size
 	}
 }
