@@ -73,9 +73,7 @@ func (s *session) sendJSON(v map[string]any) {
 // jsonLine runs one JSON command line; it reports whether the member quit.
 func (s *session) jsonLine(text []byte) (quit bool) {
 	var c jsonCommand
-	dec := json.NewDecoder(bytes.NewReader(text))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
+	if err := decodeCommand(text, &c); err != nil {
 		s.sayBurst()
 		code := "bad_json"
 		if strings.HasPrefix(err.Error(), "json: unknown field") {
@@ -93,6 +91,17 @@ func (s *session) jsonLine(text []byte) (quit bool) {
 		s.sayBurst() // what came before is answered first
 	}
 	return s.jsonCommand(&c)
+}
+
+// decodeCommand decodes a command line, refusing fields no command has:
+// a plain say at once (decodeSay), anything else with encoding/json.
+func decodeCommand(text []byte, c *jsonCommand) error {
+	if decodeSay(text, c) {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.DisallowUnknownFields()
+	return dec.Decode(c)
 }
 
 // clientIDOf digs the id out of a command that failed to decode, so the
