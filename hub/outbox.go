@@ -16,20 +16,38 @@ const (
 	arenaMax = 64 << 10
 )
 
-// Free arenas, shared by all outboxes. Only so many are kept, which bounds
-// the memory held idle (4 MiB): an outbox gives its arena back when it
-// goes quiet, so tens of thousands of quiet members cost no buffers.
-var freeArenas = make(chan []byte, 64)
+// freeList is a bounded list of free buffers shared by all outboxes: what
+// a quiet outbox gives back waits there for the next busy one, and what
+// does not fit is left to the collector.
+type freeList[T any] chan T
+
+// get returns a free buffer, or the zero value when there is none.
+func (l freeList[T]) get() (v T) {
+	select {
+	case v = <-l:
+	default:
+	}
+	return v
+}
+
+// put offers v to the list.
+func (l freeList[T]) put(v T) {
+	select {
+	case l <- v:
+	default:
+	}
+}
+
+// Free arenas: at most 64, of up to arenaMax bytes (4 MiB held idle at
+// most). An outbox gives its arena back when it goes quiet, so tens of
+// thousands of quiet members cost no buffers.
+var freeArenas = make(freeList[[]byte], 64)
 
 // getArena returns an empty arena with room for n bytes: a free one when
 // it is big enough, else a new one of size (at least n).
 func getArena(n, size int) []byte {
-	select {
-	case b := <-freeArenas:
-		if cap(b) >= n {
-			return b
-		}
-	default:
+	if b := freeArenas.get(); cap(b) >= n {
+		return b
 	}
 	return make([]byte, 0, max(n, size))
 }
@@ -37,41 +55,23 @@ func getArena(n, size int) []byte {
 // putArena offers an arena no segment points into any more to the free
 // list.
 func putArena(b []byte) {
-	if cap(b) < arenaMin || cap(b) > arenaMax {
-		return
-	}
-	select {
-	case freeArenas <- b[:0]:
-	default:
+	if cap(b) >= arenaMin && cap(b) <= arenaMax {
+		freeArenas.put(b[:0])
 	}
 }
 
-// Free segment lists, shared by all outboxes: a quiet outbox gives its
-// lists back, so an idle member holds none, and a busy one does not grow a
-// new list for every burst. At most 256 lists of up to 1,024 segments are
-// kept (6 MiB at most, far less in practice).
+// Free segment lists: at most 256, of up to maxFreeSegs segments (6 MiB at
+// most, far less in practice). A quiet outbox gives its lists back, so an
+// idle member holds none, and a busy one does not grow a new list for every
+// burst.
 const maxFreeSegs = 1024
 
-var freeSegLists = make(chan [][]byte, 256)
-
-// getSegs returns an empty segment list from the free list, or nil.
-func getSegs() [][]byte {
-	select {
-	case s := <-freeSegLists:
-		return s
-	default:
-		return nil
-	}
-}
+var freeSegLists = make(freeList[[][]byte], 256)
 
 // putSegs offers an empty (cleared) segment list to the free list.
 func putSegs(s [][]byte) {
-	if cap(s) == 0 || cap(s) > maxFreeSegs {
-		return
-	}
-	select {
-	case freeSegLists <- s[:0]:
-	default:
+	if cap(s) > 0 && cap(s) <= maxFreeSegs {
+		freeSegLists.put(s[:0])
 	}
 }
 
@@ -187,7 +187,7 @@ func (o *Outbox) add(b []byte, copied bool) pushResult {
 		b = o.copyLocked(b)
 	}
 	if o.segs == nil {
-		o.segs = getSegs()
+		o.segs = freeSegLists.get()
 	}
 	o.segs = append(o.segs, b)
 	o.size += len(b)
