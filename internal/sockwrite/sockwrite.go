@@ -18,7 +18,6 @@ import (
 type writer struct {
 	rc   syscall.RawConn
 	bufs [][]byte
-	iov  []syscall.Iovec // reused for each writev
 	done int
 	err  error
 	cb   func(fd uintptr) bool // w.write, bound once: calls allocate nothing
